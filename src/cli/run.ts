@@ -1,0 +1,99 @@
+/**
+ * burrow run [OPTIONS] --rootfs DIR [--] COMMAND [ARG...]
+ */
+import { usageError } from "../errors.ts";
+import { runForeground } from "../runtime/run.ts";
+import type { RunOptions } from "../spec/run-options.ts";
+import type { Command, OptionDefs, ParsedArgs } from "./command.ts";
+import { bool, int, list, str } from "./options.ts";
+
+const options: OptionDefs = {
+  "add-host": { type: "string", multiple: true, description: "Add a custom host-to-IP mapping (host:ip)" },
+  "cap-add": { type: "string", multiple: true, description: "Add Linux capabilities" },
+  "cap-drop": { type: "string", multiple: true, description: "Drop Linux capabilities" },
+  cgroupns: { type: "string", description: "Cgroup namespace to use (host|private)" },
+  dns: { type: "string", multiple: true, description: "Set custom DNS servers" },
+  env: { type: "string", alias: "e", multiple: true, description: "Set environment variables" },
+  "env-file": { type: "string", multiple: true, description: "Read in a file of environment variables" },
+  "group-add": { type: "string", multiple: true, description: "Add additional groups to join" },
+  hostname: { type: "string", alias: "h", description: "Container host name" },
+  init: { type: "boolean", description: "Run an init inside the container that forwards signals and reaps processes" },
+  interactive: { type: "boolean", alias: "i", description: "Keep STDIN open" },
+  ipc: { type: "string", description: "IPC namespace to use (host|private)" },
+  name: { type: "string", description: "Assign a name to the container" },
+  network: { type: "string", valueHint: "mode", description: "Connect a container to a network (none|host)" },
+  net: { type: "string", hidden: true, description: "Alias of --network" },
+  "oom-score-adj": { type: "string", valueHint: "int", description: "Tune host's OOM preferences (-1000 to 1000)" },
+  pid: { type: "string", description: "PID namespace to use (host|private)" },
+  privileged: { type: "boolean", description: "Give extended privileges to this container" },
+  "read-only": { type: "boolean", description: "Mount the container's root filesystem as read only" },
+  rm: { type: "boolean", description: "Automatically remove the container when it exits" },
+  rootfs: { type: "string", valueHint: "dir", description: "Use DIR as the root filesystem (\"/\": the host, read-only, private /tmp)" },
+  "security-opt": { type: "string", multiple: true, description: "Security options (no-new-privileges[=false])" },
+  sysctl: { type: "string", multiple: true, description: "Sysctl options" },
+  tmpfs: { type: "string", multiple: true, description: "Mount a tmpfs directory (PATH[:OPTIONS])" },
+  tty: { type: "boolean", alias: "t", description: "Allocate a pseudo-TTY" },
+  uidmap: { type: "string", multiple: true, valueHint: "ctr:host:size", description: "UID map for the user namespace" },
+  gidmap: { type: "string", multiple: true, valueHint: "ctr:host:size", description: "GID map for the user namespace" },
+  ulimit: { type: "string", multiple: true, description: "Ulimit options (nofile=1024:2048)" },
+  user: { type: "string", alias: "u", description: "Username or UID (format: <name|uid>[:<group|gid>])" },
+  userns: { type: "string", description: "User namespace to use (host|private)" },
+  uts: { type: "string", description: "UTS namespace to use (host|private)" },
+  volume: { type: "string", alias: "v", multiple: true, description: "Bind mount a volume (HOST:CONTAINER[:ro])" },
+  workdir: { type: "string", alias: "w", description: "Working directory inside the container" },
+  help: { type: "boolean", description: "Print usage" },
+};
+
+export function runOptionsFrom(args: ParsedArgs): RunOptions {
+  const rootfs = str(args, "rootfs");
+  if (!rootfs) throw usageError("burrow run needs --rootfs DIR (images are not supported yet)");
+  const command = args.positionals;
+  if (command.length === 0) throw usageError("burrow run needs a command to run");
+  return {
+    rootfs,
+    command,
+    name: str(args, "name"),
+    hostname: str(args, "hostname"),
+    env: list(args, "env"),
+    envFile: list(args, "env-file"),
+    workdir: str(args, "workdir"),
+    user: str(args, "user"),
+    groupAdd: list(args, "group-add"),
+    volume: list(args, "volume"),
+    tmpfs: list(args, "tmpfs"),
+    readOnly: bool(args, "read-only"),
+    rm: bool(args, "rm"),
+    init: bool(args, "init"),
+    tty: bool(args, "tty"),
+    interactive: bool(args, "interactive"),
+    pid: str(args, "pid"),
+    network: str(args, "network") ?? str(args, "net"),
+    ipc: str(args, "ipc"),
+    uts: str(args, "uts"),
+    cgroupns: str(args, "cgroupns"),
+    userns: str(args, "userns"),
+    uidmap: list(args, "uidmap"),
+    gidmap: list(args, "gidmap"),
+    capAdd: list(args, "cap-add"),
+    capDrop: list(args, "cap-drop"),
+    privileged: bool(args, "privileged"),
+    securityOpt: list(args, "security-opt"),
+    ulimit: list(args, "ulimit"),
+    sysctl: list(args, "sysctl"),
+    dns: list(args, "dns"),
+    addHost: list(args, "add-host"),
+    oomScoreAdj: int(args, "oom-score-adj"),
+  };
+}
+
+export const runCommand: Command = {
+  meta: { name: "run", description: "Run a command in a new container" },
+  usage: "[OPTIONS] --rootfs DIR [--] COMMAND [ARG...]",
+  options,
+  stopAtPositional: true,
+  run(args) {
+    const opts = runOptionsFrom(args);
+    if (opts.tty) throw usageError("-t/--tty is not supported yet");
+    return runForeground(opts).exitCode;
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * A container's state directory: its record (state.json) and the files it
+ * mounts (hostname, hosts, resolv.conf). Made before anything else, so that
+ * whatever a crash leaves can be found and removed by the next command.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { containerDir, containersDir } from "./paths.ts";
+
+export type Status = "creating" | "created" | "running" | "stopped";
+
+export interface ContainerState {
+  id: string;
+  name: string;
+  status: Status;
+  /** the container's init process, host pid */
+  pid?: number;
+  /** burrow process that holds a foreground container, with its start time */
+  owner?: { pid: number; startTime: string };
+  bundle?: string;
+  created: string;
+}
+
+/** Write a file so that readers see either the old or the new content. */
+export function writeAtomic(path: string, content: string, mode = 0o644): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, content, { mode });
+  renameSync(tmp, path);
+}
+
+export function createStateDir(state: ContainerState): string {
+  mkdirSync(containersDir(), { recursive: true, mode: 0o711 });
+  const dir = containerDir(state.id);
+  mkdirSync(dir, { mode: 0o711 }); // fails on an id clash: never share a dir
+  saveState(state);
+  return dir;
+}
+
+export function saveState(state: ContainerState): void {
+  writeAtomic(join(containerDir(state.id), "state.json"), JSON.stringify(state, null, 2));
+}
+
+export function loadState(id: string): ContainerState | undefined {
+  try {
+    return JSON.parse(readFileSync(join(containerDir(id), "state.json"), "utf8")) as ContainerState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeStateDir(id: string): void {
+  rmSync(containerDir(id), { recursive: true, force: true });
+}
+
+/** Process start time (field 22 of /proc/PID/stat): a pid with its start time names one process forever. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // the command name may contain spaces and parentheses: count from the last ')'
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(owner: { pid: number; startTime: string }): boolean {
+  return processStartTime(owner.pid) === owner.startTime;
+}
+
+/**
+ * Remove the state of foreground containers whose burrow died (SIGKILL,
+ * power loss): their processes died with it (PDEATHSIG), their mounts with
+ * their mount namespace; only the directory is left.
+ */
+export function sweepStale(): void {
+  let ids: string[];
+  try {
+    ids = readdirSync(containersDir());
+  } catch {
+    return;
+  }
+  for (const id of ids) {
+    const state = loadState(id);
+    if (state?.owner && !isAlive(state.owner)) removeStateDir(id);
+    else if (!state && isAbandonedDir(id)) removeStateDir(id);
+  }
+}
+
+/** A directory without state.json older than a minute was never finished. */
+function isAbandonedDir(id: string): boolean {
+  try {
+    return Date.now() - statSync(containerDir(id)).mtimeMs > 60_000;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * What `burrow run` (and the library's run()) accepts, before it becomes a
+ * runtime spec. Field names follow Docker's flags.
+ */
+export interface RunOptions {
+  /** the root filesystem: a directory (or "/" for a read-only host sandbox) */
+  rootfs: string;
+  command: string[];
+  name?: string;
+  hostname?: string;
+  env?: string[];
+  envFile?: string[];
+  workdir?: string;
+  user?: string;
+  groupAdd?: string[];
+  volume?: string[];
+  tmpfs?: string[];
+  readOnly?: boolean;
+  rm?: boolean;
+  init?: boolean;
+  tty?: boolean;
+  interactive?: boolean;
+  /** "host" shares the host's namespace; anything else makes a new one */
+  pid?: string;
+  network?: string;
+  ipc?: string;
+  uts?: string;
+  cgroupns?: string;
+  userns?: string;
+  uidmap?: string[];
+  gidmap?: string[];
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  securityOpt?: string[];
+  ulimit?: string[];
+  sysctl?: string[];
+  dns?: string[];
+  addHost?: string[];
+  oomScoreAdj?: number;
+}
