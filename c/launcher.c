@@ -525,6 +525,9 @@ static int run_op(const struct op *op, int *detail) {
     return op->nint > 0 ? ioctl((int)op->ints[0], TIOCSCTTY, 0) : 0;
   case OP_DUP2:
     return dup2((int)op->ints[0], (int)op->ints[1]) < 0 ? -1 : 0;
+  case OP_SETRESID:
+    if (syscall(SYS_setresgid, (gid_t)op->ints[1], (gid_t)op->ints[1], (gid_t)op->ints[1]) < 0) return -1;
+    return (int)syscall(SYS_setresuid, (uid_t)op->ints[0], (uid_t)op->ints[0], (uid_t)op->ints[0]);
   case OP_EXEC:
     return exec_command(op, detail);
   }

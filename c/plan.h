@@ -41,6 +41,7 @@ enum plan_op {
   OP_EXEC = 20,         /* ints: argc, envc; strs: file, PATH, argv..., env... */
   OP_SETSID = 21,       /* new session; with ints[0] = fd, make it the controlling tty */
   OP_DUP2 = 22,         /* ints: from, to                                    */
+  OP_SETRESID = 23,     /* ints: uid, gid: become this id, capabilities kept */
 };
 
 /* op flags */

@@ -14,6 +14,8 @@ import { buildPlan } from "./plan.ts";
 import { Detail, encodePlan, Op, type PlanOp } from "./plan-format.ts";
 
 export interface LaunchOptions {
+  /** an empty directory, owned by the container's state, to mount the rootfs on */
+  rootMountpoint: string;
   init?: boolean;
   /** runs after the child exists and before it may go on: cgroups, network */
   beforeStart?: (pid: number) => void;
@@ -26,10 +28,14 @@ export interface Launched {
 
 const SIGKILL = 9;
 
-export function launch(spec: Spec, opts: LaunchOptions = {}): Launched {
+export function launch(spec: Spec, opts: LaunchOptions): Launched {
   const maps: IdMaps | undefined =
     spec.linux.uidMappings && spec.linux.gidMappings ? { uid: spec.linux.uidMappings, gid: spec.linux.gidMappings } : undefined;
-  const plan = buildPlan(spec, { init: opts.init, setgroupsDenied: maps ? needsSetgroupsDeny(maps) : false });
+  const plan = buildPlan(spec, {
+    rootMountpoint: opts.rootMountpoint,
+    init: opts.init,
+    setgroupsDenied: maps ? needsSetgroupsDeny(maps) : false,
+  });
   const buffer = encodePlan(plan.ops);
   debug(`plan: ${plan.ops.length} steps, ${buffer.length} bytes`);
   const child = spawnChild(buffer, plan.cloneFlags);
@@ -49,7 +55,7 @@ export function launch(spec: Spec, opts: LaunchOptions = {}): Launched {
     if (failure) {
       waitChild(child.pidfd); // reap it
       closeSync(child.pidfd);
-      throw describeFailure(plan.ops, failure);
+      throw describeFailure(plan.ops, failure, maps);
     }
     debug("exec'd");
     return { pid: child.pid, pidfd: child.pidfd };
@@ -93,7 +99,9 @@ const DETAIL_STEP: Record<number, string> = {
 const ENOENT = 2;
 const ENOTDIR = 20;
 
-function describeFailure(ops: readonly PlanOp[], f: ChildFailure): BurrowError {
+const EACCES = 13;
+
+function describeFailure(ops: readonly PlanOp[], f: ChildFailure, maps: IdMaps | undefined): BurrowError {
   const op: PlanOp | undefined = ops[f.opIndex];
   if (!op) return new BurrowError({ step: "launch", errno: f.errno });
   if (op.code === Op.Exec) {
@@ -107,7 +115,12 @@ function describeFailure(ops: readonly PlanOp[], f: ChildFailure): BurrowError {
     return new BurrowError({ step: "chdir to working directory", object: op.object, errno: f.errno, exitCode: ExitCode.CannotInvoke });
   }
   const step = DETAIL_STEP[f.detail] ?? op.step;
-  return new BurrowError({ step, object: op.object, errno: f.errno });
+  const root = maps?.uid.find((m) => m.containerID === 0);
+  const hint =
+    f.errno === EACCES && root && op.code === Op.Mount
+      ? `in a user namespace, the container's root is host uid ${root.hostID}: it needs search permission on every directory of the path`
+      : undefined;
+  return new BurrowError({ step, object: op.object, errno: f.errno, hint });
 }
 
 function abandon(child: SpawnedChild): void {

@@ -28,6 +28,7 @@ export const Op = {
   Exec: 20,
   Setsid: 21,
   Dup2: 22,
+  SetResId: 23,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

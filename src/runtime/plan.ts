@@ -23,6 +23,12 @@ export const CLONE_FLAGS: Record<NamespaceType, number> = {
 };
 
 export interface PlanContext {
+  /**
+   * An empty directory where the rootfs is bind-mounted before pivot_root.
+   * pivot_root cannot pivot onto a bind of "/" stacked on "/" (EBUSY), so
+   * the root always moves to a mount point of its own.
+   */
+  rootMountpoint: string;
   /** setgroups(2) is denied in the new user namespace (single-id rootless mapping) */
   setgroupsDenied?: boolean;
   /** keep a tiny init as PID 1 that reaps zombies and forwards signals */
@@ -53,7 +59,7 @@ const RLIMITS: Record<string, number> = {
   RLIMIT_RTTIME: 15,
 };
 
-export function buildPlan(spec: Spec, ctx: PlanContext = {}): Plan {
+export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
   const newNamespaces = new Set(spec.linux.namespaces.filter((ns) => !ns.path).map((ns) => ns.type));
   let cloneFlags = 0;
   for (const type of newNamespaces) cloneFlags |= CLONE_FLAGS[type];
@@ -62,17 +68,22 @@ export function buildPlan(spec: Spec, ctx: PlanContext = {}): Plan {
   }
   const userns = newNamespaces.has("user");
   const ops: PlanOp[] = [{ code: Op.WaitSync, step: "wait for parent" }];
-  ops.push(...rootfsOps(spec, newNamespaces, userns));
+  if (userns) {
+    // the child still has the caller's host ids, which the new maps may not
+    // contain: become the namespace's root so files it makes have an owner
+    ops.push({ code: Op.SetResId, ints: [0, 0], step: "become root in the user namespace" });
+  }
+  ops.push(...rootfsOps(spec, ctx.rootMountpoint, newNamespaces, userns));
   ops.push(...processOps(spec, newNamespaces, ctx));
   return { cloneFlags, ops };
 }
 
-function rootfsOps(spec: Spec, newNs: Set<NamespaceType>, userns: boolean): PlanOp[] {
-  const rootfs = spec.root.path;
+function rootfsOps(spec: Spec, rootfs: string, newNs: Set<NamespaceType>, userns: boolean): PlanOp[] {
+  const source = spec.root.path;
   const ops: PlanOp[] = [
     // nothing the container mounts may propagate back to the host
     mountOp({ target: "/", flags: 0, propagation: MS.REC | MS.PRIVATE, step: "make mounts private", object: "/" }),
-    mountOp({ source: rootfs, target: rootfs, flags: MS.BIND | MS.REC, step: "bind mount rootfs", object: rootfs }),
+    mountOp({ source, target: rootfs, flags: MS.BIND | MS.REC, step: "bind mount rootfs", object: source }),
   ];
   if (spec.root.readonly) {
     // before anything is mounted on top: the whole tree of the root (a host

@@ -2,7 +2,8 @@
  * `burrow run` in the foreground: create the state dir, build the spec,
  * launch, wait with signals forwarded, clean up, return the exit code.
  */
-import { closeSync } from "node:fs";
+import { closeSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { debug } from "../debug.ts";
 import { buildRunSpec } from "../spec/from-run-options.ts";
 import type { RunOptions } from "../spec/run-options.ts";
@@ -35,7 +36,9 @@ export function runForeground(opts: RunOptions, onSpec?: (spec: Spec) => void): 
     const spec = buildRunSpec(opts, { id, stateDir });
     onSpec?.(spec);
     debug("spec built");
-    const child = launch(spec, { init: opts.init });
+    const rootMountpoint = join(stateDir, "rootfs");
+    mkdirSync(rootMountpoint);
+    const child = launch(spec, { rootMountpoint, init: opts.init });
     state.status = "running";
     state.pid = child.pid;
     saveState(state);

@@ -3,8 +3,9 @@
  * Docker's flags and defaults turn into config.json.
  */
 import { readFileSync, statSync } from "node:fs";
-import { isAbsolute } from "node:path";
-import { fromSystemError, usageError } from "../errors.ts";
+import { isAbsolute, resolve } from "node:path";
+import { BurrowError, fromSystemError, usageError } from "../errors.ts";
+import { errnoNumber } from "../linux/errno.ts";
 import { allCapabilities, normalizeCapability } from "../linux/capabilities.ts";
 import { defaultIdMaps, parseIdMapping, type IdMaps } from "../linux/idmap.ts";
 import { DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, DEFAULT_PATH, DEFAULT_READONLY_PATHS, defaultDevices, defaultMounts } from "./defaults.ts";
@@ -19,7 +20,7 @@ export interface SpecContext {
 }
 
 export function buildRunSpec(opts: RunOptions, ctx: SpecContext): Spec {
-  const rootfs = opts.rootfs;
+  const rootfs = checkRootfs(opts.rootfs);
   const hostSandbox = rootfs === "/";
   const network = opts.network ?? "none";
   if (!["none", "host", "private", "bridge", "default"].includes(network) && !network.startsWith("container:")) {
@@ -71,6 +72,18 @@ export function buildRunSpec(opts: RunOptions, ctx: SpecContext): Spec {
   };
   if (opts.workdir && !isAbsolute(opts.workdir)) throw usageError(`the working directory "${opts.workdir}" is not absolute`, "-w");
   return spec;
+}
+
+function checkRootfs(path: string): string {
+  const rootfs = resolve(path);
+  let isDir: boolean;
+  try {
+    isDir = statSync(rootfs).isDirectory();
+  } catch (err) {
+    throw fromSystemError(err, "rootfs", rootfs);
+  }
+  if (!isDir) throw new BurrowError({ step: "rootfs", object: rootfs, errno: errnoNumber("ENOTDIR") });
+  return rootfs;
 }
 
 function readHostname(): string {
