@@ -559,6 +559,41 @@ static int child_main(void *arg) {
 
 /* ---------- parent side, called from Bun */
 
+static volatile int g_wait_pidfd = -1;
+
+static void forward_signal(int sig, siginfo_t *info, void *ctx) {
+  (void)ctx;
+  /* a terminal's ^C already reached the container's process group */
+  if (info && info->si_code == SI_KERNEL) return;
+  syscall(SYS_pidfd_send_signal, g_wait_pidfd, sig, 0, 0);
+}
+
+static struct sigaction g_saved[7];
+static int g_forwarding;
+
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+#define NFORWARDED (sizeof forwarded / sizeof forwarded[0])
+
+/* from clone until the wait ends, signals sent to burrow go to the container */
+static void forward_start(int pidfd) {
+  struct sigaction fwd = {0};
+  g_wait_pidfd = pidfd;
+  fwd.sa_sigaction = forward_signal;
+  fwd.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&fwd.sa_mask);
+  for (size_t i = 0; i < NFORWARDED; i++) sigaction(forwarded[i], &fwd, &g_saved[i]);
+  g_forwarding = 1;
+}
+
+/* give the signals back to Bun (also when a launch fails before the wait) */
+void burrow_forward_stop(void) {
+  if (!g_forwarding) return;
+  for (size_t i = 0; i < NFORWARDED; i++) sigaction(forwarded[i], &g_saved[i], 0);
+  g_forwarding = 0;
+  g_wait_pidfd = -1;
+}
+
+
 static void *g_stack;
 
 /*
@@ -593,6 +628,8 @@ int burrow_spawn(const uint8_t *plan, uint64_t clone_flags, int32_t *out) {
   pthread_sigmask(SIG_SETMASK, &all, &old);
   pid = clone(child_main, (char *)g_stack + STACK_SIZE, (int)clone_flags | CLONE_PIDFD | SIGCHLD, 0, &pidfd);
   saved = errno;
+  /* installed while every signal is still blocked: none can slip past */
+  if (pid > 0) forward_start(pidfd);
   pthread_sigmask(SIG_SETMASK, &old, 0);
 
   close(sync_pipe[0]);
@@ -609,37 +646,17 @@ int burrow_spawn(const uint8_t *plan, uint64_t clone_flags, int32_t *out) {
   return 0;
 }
 
-static volatile int g_wait_pidfd = -1;
-
-static void forward_signal(int sig, siginfo_t *info, void *ctx) {
-  (void)ctx;
-  /* a terminal's ^C already reached the container's process group */
-  if (info && info->si_code == SI_KERNEL) return;
-  syscall(SYS_pidfd_send_signal, g_wait_pidfd, sig, 0, 0);
-}
-
-static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-#define NFORWARDED (sizeof forwarded / sizeof forwarded[0])
-
 /*
- * Wait for the container, forwarding signals to it meanwhile. JavaScript is
- * blocked here, so the forwarding must be a C handler.
+ * Wait for the container. Signals are forwarded to it meanwhile (installed by
+ * burrow_spawn): JavaScript is blocked here, so it must be a C handler.
  * Returns the exit code, or 256 + N when killed by signal N, or -errno.
  */
 int burrow_wait(int pidfd) {
-  struct sigaction fwd = {0}, old[NFORWARDED];
   siginfo_t info = {0};
   int r;
-
-  g_wait_pidfd = pidfd;
-  fwd.sa_sigaction = forward_signal;
-  fwd.sa_flags = SA_SIGINFO | SA_RESTART;
-  sigemptyset(&fwd.sa_mask);
-  for (size_t i = 0; i < NFORWARDED; i++) sigaction(forwarded[i], &fwd, &old[i]);
   do r = waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED);
   while (r < 0 && errno == EINTR);
-  for (size_t i = 0; i < NFORWARDED; i++) sigaction(forwarded[i], &old[i], 0);
-  g_wait_pidfd = -1;
+  if (pidfd == g_wait_pidfd) burrow_forward_stop();
   if (r < 0) return -errno;
   if (info.si_code == CLD_EXITED) return info.si_status;
   return 256 + info.si_status;

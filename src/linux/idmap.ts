@@ -6,7 +6,6 @@
  * range, which only the setuid helpers newuidmap/newgidmap may write.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import { BurrowError, fromSystemError } from "../errors.ts";
 import type { IdMapping } from "../spec/types.ts";
 
@@ -70,12 +69,17 @@ export function defaultIdMaps(): IdMaps {
   return maps;
 }
 
+/** The caller's login name from /etc/passwd (Bun's os.userInfo() says "unknown" under setpriv/su). */
 function safeUserName(uid: number): string {
   try {
-    return userInfo().username;
+    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const fields = line.split(":");
+      if (fields[2] === String(uid) && fields[0]) return fields[0];
+    }
   } catch {
-    return String(uid);
+    // no passwd file: subuid entries may still be keyed by uid
   }
+  return String(uid);
 }
 
 /** "CTR:HOST:SIZE" as --uidmap/--gidmap take it. */

@@ -18,6 +18,7 @@ const symbols = {
   burrow_spawn: { args: [FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   burrow_wait: { args: [FFIType.i32], returns: FFIType.i32 },
   burrow_signal: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  burrow_forward_stop: { args: [], returns: FFIType.void },
 } as const;
 
 type Launcher = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
@@ -71,12 +72,20 @@ function cloneHint(errno: number): string | undefined {
 
 export type WaitResult = { exitCode: number; signal?: number };
 
-/** Block until the child exits, forwarding TERM/INT/HUP/QUIT/USR1/USR2/WINCH. */
+/**
+ * Block until the child exits. From clone until here, TERM, INT, HUP, QUIT,
+ * USR1, USR2 and WINCH sent to burrow are forwarded to the child.
+ */
 export function waitChild(pidfd: number): WaitResult {
   const r = launcher().burrow_wait(pidfd);
   if (r < 0) throw new BurrowError({ step: "waitid", errno: -r });
   if (r >= 256) return { exitCode: 128 + (r - 256), signal: r - 256 };
   return { exitCode: r };
+}
+
+/** Stop forwarding burrow's signals to the child (a launch that failed). */
+export function stopForwarding(): void {
+  launcher().burrow_forward_stop();
 }
 
 export function signalChild(pidfd: number, signal: number): void {

@@ -8,7 +8,7 @@ import { closeSync, readSync, writeSync } from "node:fs";
 import { debug } from "../debug.ts";
 import { BurrowError, ExitCode } from "../errors.ts";
 import { needsSetgroupsDeny, writeIdMaps, type IdMaps } from "../linux/idmap.ts";
-import { signalChild, spawnChild, waitChild, type SpawnedChild } from "../linux/launcher.ts";
+import { signalChild, spawnChild, stopForwarding, waitChild, type SpawnedChild } from "../linux/launcher.ts";
 import type { Spec } from "../spec/types.ts";
 import { buildPlan } from "./plan.ts";
 import { Detail, encodePlan, Op, type PlanOp } from "./plan-format.ts";
@@ -124,6 +124,7 @@ function describeFailure(ops: readonly PlanOp[], f: ChildFailure, maps: IdMaps |
 }
 
 function abandon(child: SpawnedChild): void {
+  stopForwarding();
   for (const fd of [child.syncFd, child.errorFd]) if (fd >= 0) closeSync(fd);
   try {
     signalChild(child.pidfd, SIGKILL);

@@ -11,6 +11,7 @@ import type { Spec } from "../spec/types.ts";
 import { waitChild } from "../linux/launcher.ts";
 import { generateName, newContainerId, validateName } from "./id.ts";
 import { launch } from "./launch.ts";
+import { prepareReadonlyMountpoints } from "./mountpoints.ts";
 import { createStateDir, processStartTime, removeStateDir, saveState, sweepStale, type ContainerState } from "./state.ts";
 
 export interface RunResult {
@@ -35,6 +36,7 @@ export function runForeground(opts: RunOptions, onSpec?: (spec: Spec) => void): 
   try {
     const spec = buildRunSpec(opts, { id, stateDir });
     onSpec?.(spec);
+    prepareReadonlyMountpoints(spec);
     debug("spec built");
     const rootMountpoint = join(stateDir, "rootfs");
     mkdirSync(rootMountpoint);

@@ -1,0 +1,125 @@
+/**
+ * Rootless: an unprivileged user runs burrow on a rootfs it owns. With an
+ * /etc/subuid range it gets a full map through newuidmap; a system user
+ * without one gets its own id alone.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { burrow, busyboxRootfs } from "../helpers/burrow.ts";
+
+interface TestUser {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+function ensureUser(name: string, system: boolean): TestUser {
+  if (Bun.spawnSync(["id", "-u", name]).exitCode !== 0) {
+    const args = system ? ["useradd", "-r", "-m", "-s", "/bin/sh", name] : ["useradd", "-m", "-s", "/bin/sh", name];
+    const r = Bun.spawnSync(args, { stderr: "pipe" });
+    if (r.exitCode !== 0) throw new Error(`useradd ${name}: ${r.stderr}`);
+  }
+  const id = (flag: string) => Number(Bun.spawnSync(["id", flag, name]).stdout.toString().trim());
+  const home = Bun.spawnSync(["sh", "-c", `getent passwd ${name} | cut -d: -f6`]).stdout.toString().trim();
+  return { name, uid: id("-u"), gid: id("-g"), home };
+}
+
+let workdir: string;
+
+beforeAll(() => {
+  workdir = mkdtempSync(join(tmpdir(), "burrow-rootless-"));
+  chmodSync(workdir, 0o755);
+});
+
+afterAll(() => {
+  rmSync(workdir, { recursive: true, force: true });
+});
+
+/** A rootfs and a --root that belong to the user. */
+function setupFor(user: TestUser): { rootfs: string; root: string } {
+  const base = join(workdir, user.name);
+  const rootfs = join(base, "rootfs");
+  const root = join(base, "state");
+  cpSync(busyboxRootfs(), rootfs, { recursive: true, verbatimSymlinks: true });
+  Bun.spawnSync(["mkdir", "-p", root]);
+  Bun.spawnSync(["chown", "-R", `${user.uid}:${user.gid}`, base]);
+  return { rootfs, root };
+}
+
+describe("rootless with a subordinate id range", () => {
+  const user = ensureUser("burrowtest", false);
+  const hasSubuid = Bun.spawnSync(["grep", "-q", `^${user.name}:`, "/etc/subuid"]).exitCode === 0;
+
+  test("the caller is root inside and itself outside", async () => {
+    const { rootfs, root } = setupFor(user);
+    const r = burrow(["run", "--rootfs", rootfs, "sh", "-c", "id -u; cat /proc/self/uid_map; sleep 0.3 & ps -o user= -o comm= ; wait"], {
+      root,
+      asUser: user,
+    });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toBe("0");
+    expect(lines[1]!.trim().split(/\s+/).map(Number)).toEqual([0, user.uid, 1]);
+    if (hasSubuid) expect(lines[2]!.trim().split(/\s+/)[0]).toBe("1");
+  });
+
+  test("the container's process runs as the caller's uid on the host", async () => {
+    const { rootfs, root } = setupFor(user);
+    const child = Bun.spawn(
+      ["setpriv", `--reuid=${user.uid}`, `--regid=${user.gid}`, "--init-groups", "dist/burrow", "--root", root, "run", "--rootfs", rootfs, "sleep", "2"],
+      { env: { PATH: process.env.PATH!, HOME: user.home }, stdout: "pipe", stderr: "pipe" },
+    );
+    let sleeper: number | undefined;
+    for (let i = 0; i < 50 && !sleeper; i++) {
+      await Bun.sleep(50);
+      const found = Bun.spawnSync(["pgrep", "-u", String(user.uid), "-x", "sleep"]).stdout.toString().trim();
+      if (found) sleeper = Number(found.split("\n")[0]);
+    }
+    expect(sleeper).toBeDefined();
+    const status = await Bun.file(`/proc/${sleeper}/status`).text();
+    expect(/Uid:\s+(\d+)/.exec(status)![1]).toBe(String(user.uid));
+    child.kill("SIGTERM");
+    await child.exited;
+  });
+
+  test("isolation holds: hostname, pid 1, only lo, mounts private", () => {
+    const { rootfs, root } = setupFor(user);
+    const r = burrow(["run", "--rootfs", rootfs, "--hostname", "rl", "sh", "-c", "hostname; echo $$; ls /sys/class/net; touch /tmp/x && echo w"], {
+      root,
+      asUser: user,
+    });
+    expect(r.stdout).toBe("rl\n1\nlo\nw\n");
+  });
+
+  test("volumes and --read-only work without privileges", () => {
+    const { rootfs, root } = setupFor(user);
+    const r = burrow(["run", "--rootfs", rootfs, "--read-only", "-v", `${root}:/data`, "sh", "-c", "touch /x 2>/dev/null || echo ro; echo hi > /data/f; cat /data/f"], {
+      root,
+      asUser: user,
+    });
+    expect(r.stdout).toBe("ro\nhi\n");
+  });
+});
+
+describe("rootless without a subordinate id range", () => {
+  const user = ensureUser("burrowsys", true);
+
+  test("maps just the caller, and still runs", () => {
+    Bun.spawnSync(["sed", "-i", `/^${user.name}:/d`, "/etc/subuid", "/etc/subgid"]);
+    const { rootfs, root } = setupFor(user);
+    const r = burrow(["run", "--rootfs", rootfs, "sh", "-c", "id -u; cat /proc/self/uid_map | wc -l; cat /proc/self/setgroups"], { root, asUser: user });
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim().split("\n")).toEqual(["0", "1", "deny"]);
+  });
+
+  test("--userns host is refused for an unprivileged user", () => {
+    const { rootfs, root } = setupFor(user);
+    const r = burrow(["run", "--rootfs", rootfs, "--userns", "host", "true"], { root, asUser: user });
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toContain("cannot share the host's user namespace");
+  });
+});
