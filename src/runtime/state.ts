@@ -3,7 +3,7 @@
  * mounts (hostname, hosts, resolv.conf). Made before anything else, so that
  * whatever a crash leaves can be found and removed by the next command.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { containerDir, containersDir } from "./paths.ts";
 
@@ -28,11 +28,18 @@ export function writeAtomic(path: string, content: string, mode = 0o644): void {
   renameSync(tmp, path);
 }
 
+/**
+ * Make the directory and its record in one step: built under a hidden
+ * name and renamed into place, so a crash never leaves a directory without
+ * state.json (a hidden one carries its maker's pid for the sweep).
+ */
 export function createStateDir(state: ContainerState): string {
   mkdirSync(containersDir(), { recursive: true, mode: 0o711 });
   const dir = containerDir(state.id);
-  mkdirSync(dir, { mode: 0o711 }); // fails on an id clash: never share a dir
-  saveState(state);
+  const tmp = join(containersDir(), `.${state.id}.${process.pid}`);
+  mkdirSync(tmp, { mode: 0o711 });
+  writeFileSync(join(tmp, "state.json"), JSON.stringify(state, null, 2));
+  renameSync(tmp, dir); // fails if the id exists: never share a dir
   return dir;
 }
 
@@ -80,17 +87,12 @@ export function sweepStale(): void {
     return;
   }
   for (const id of ids) {
+    if (id.startsWith(".")) {
+      const maker = Number(id.split(".").pop());
+      if (!processStartTime(maker)) rmSync(join(containersDir(), id), { recursive: true, force: true });
+      continue;
+    }
     const state = loadState(id);
     if (state?.owner && !isAlive(state.owner)) removeStateDir(id);
-    else if (!state && isAbandonedDir(id)) removeStateDir(id);
-  }
-}
-
-/** A directory without state.json older than a minute was never finished. */
-function isAbandonedDir(id: string): boolean {
-  try {
-    return Date.now() - statSync(containerDir(id)).mtimeMs > 60_000;
-  } catch {
-    return false;
   }
 }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Everything burrow needs to build and test on a fresh Debian 12, as root:
+# bun (from npm), gcc for the C launcher, and what the tests use as fixtures
+# and witnesses (busybox-static rootfs, newuidmap for rootless, util-linux's
+# ipcmk/setpriv, procps' pgrep). Installs only what is missing.
+set -euo pipefail
+
+need_apt=()
+command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)
+# the rootfs fixture has no libc: busybox must be the static build
+ldd /bin/busybox 2>&1 | grep -q "not a dynamic" || need_apt+=(busybox-static)
+command -v newuidmap >/dev/null || need_apt+=(uidmap)
+command -v pgrep >/dev/null || need_apt+=(procps)
+command -v setpriv >/dev/null || need_apt+=(util-linux)
+command -v ip >/dev/null || need_apt+=(iproute2)
+command -v npm >/dev/null || need_apt+=(npm)
+command -v git >/dev/null || need_apt+=(git)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+command -v bun >/dev/null || npm install -g --silent --allow-scripts=bun bun >/dev/null
