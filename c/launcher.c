@@ -528,6 +528,8 @@ static int run_op(const struct op *op, int *detail) {
   case OP_SETRESID:
     if (syscall(SYS_setresgid, (gid_t)op->ints[1], (gid_t)op->ints[1], (gid_t)op->ints[1]) < 0) return -1;
     return (int)syscall(SYS_setresuid, (uid_t)op->ints[0], (uid_t)op->ints[0], (uid_t)op->ints[0]);
+  case OP_UNSHARE:
+    return unshare((int)op->ints[0]);
   case OP_EXEC:
     return exec_command(op, detail);
   }

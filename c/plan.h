@@ -42,6 +42,7 @@ enum plan_op {
   OP_SETSID = 21,       /* new session; with ints[0] = fd, make it the controlling tty */
   OP_DUP2 = 22,         /* ints: from, to                                    */
   OP_SETRESID = 23,     /* ints: uid, gid: become this id, capabilities kept */
+  OP_UNSHARE = 24,      /* ints: CLONE_NEW* flags                           */
 };
 
 /* op flags */

@@ -7,6 +7,7 @@
  */
 import { setDebug } from "../debug.ts";
 import { BurrowError, ExitCode } from "../errors.ts";
+import { setLogLevel } from "../log.ts";
 import { setRootOverride } from "../runtime/paths.ts";
 import { VERSION } from "../version.ts";
 import type { Command } from "./command.ts";
@@ -52,6 +53,7 @@ function main(argv: string[]): number {
   const global = parseArgs(argv, globalOptions, true);
   const g = global.values;
   setDebug(g.debug === true || g["log-level"] === "debug");
+  if (typeof g["log-level"] === "string") setLogLevel(g["log-level"]);
   if (typeof g.root === "string") setRootOverride(g.root);
   if (g.version) {
     process.stdout.write(`burrow version ${VERSION}\n`);

@@ -4,14 +4,25 @@
 import { usageError } from "../errors.ts";
 import { runForeground } from "../runtime/run.ts";
 import type { RunOptions } from "../spec/run-options.ts";
+import { formatBytes } from "../spec/units.ts";
 import type { Command, OptionDefs, ParsedArgs } from "./command.ts";
 import { bool, int, list, str } from "./options.ts";
 
 const options: OptionDefs = {
   "add-host": { type: "string", multiple: true, description: "Add a custom host-to-IP mapping (host:ip)" },
+  "blkio-weight": { type: "string", valueHint: "uint16", description: "Block IO (relative weight), between 10 and 1000, or 0 to disable" },
   "cap-add": { type: "string", multiple: true, description: "Add Linux capabilities" },
   "cap-drop": { type: "string", multiple: true, description: "Drop Linux capabilities" },
+  "cgroup-parent": { type: "string", description: "Parent cgroup for the container (default burrow)" },
   cgroupns: { type: "string", description: "Cgroup namespace to use (host|private)" },
+  cpus: { type: "string", valueHint: "decimal", description: "Number of CPUs" },
+  "cpu-period": { type: "string", valueHint: "int", description: "Limit CPU CFS (Completely Fair Scheduler) period" },
+  "cpu-quota": { type: "string", valueHint: "int", description: "Limit CPU CFS (Completely Fair Scheduler) quota" },
+  "cpu-shares": { type: "string", alias: "c", valueHint: "int", description: "CPU shares (relative weight)" },
+  "cpuset-cpus": { type: "string", description: "CPUs in which to allow execution (0-3, 0,1)" },
+  "cpuset-mems": { type: "string", description: "MEMs in which to allow execution (0-3, 0,1)" },
+  "device-read-bps": { type: "string", multiple: true, description: "Limit read rate (bytes per second) from a device" },
+  "device-write-bps": { type: "string", multiple: true, description: "Limit write rate (bytes per second) to a device" },
   dns: { type: "string", multiple: true, description: "Set custom DNS servers" },
   env: { type: "string", alias: "e", multiple: true, description: "Set environment variables" },
   "env-file": { type: "string", multiple: true, description: "Read in a file of environment variables" },
@@ -20,10 +31,17 @@ const options: OptionDefs = {
   init: { type: "boolean", description: "Run an init inside the container that forwards signals and reaps processes" },
   interactive: { type: "boolean", alias: "i", description: "Keep STDIN open" },
   ipc: { type: "string", description: "IPC namespace to use (host|private)" },
+  "kernel-memory": { type: "string", valueHint: "bytes", description: "Kernel memory limit (not supported)" },
+  memory: { type: "string", alias: "m", valueHint: "bytes", description: "Memory limit" },
+  "memory-reservation": { type: "string", valueHint: "bytes", description: "Memory soft limit" },
+  "memory-swap": { type: "string", valueHint: "bytes", description: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
+  "memory-swappiness": { type: "string", valueHint: "int", description: "Tune container memory swappiness (0 to 100)" },
   name: { type: "string", description: "Assign a name to the container" },
   network: { type: "string", valueHint: "mode", description: "Connect a container to a network (none|host)" },
   net: { type: "string", hidden: true, description: "Alias of --network" },
+  "oom-kill-disable": { type: "boolean", description: "Disable OOM Killer" },
   "oom-score-adj": { type: "string", valueHint: "int", description: "Tune host's OOM preferences (-1000 to 1000)" },
+  "pids-limit": { type: "string", valueHint: "int", description: "Tune container pids limit (-1 for unlimited)" },
   pid: { type: "string", description: "PID namespace to use (host|private)" },
   privileged: { type: "boolean", description: "Give extended privileges to this container" },
   "read-only": { type: "boolean", description: "Mount the container's root filesystem as read only" },
@@ -83,6 +101,23 @@ export function runOptionsFrom(args: ParsedArgs): RunOptions {
     dns: list(args, "dns"),
     addHost: list(args, "add-host"),
     oomScoreAdj: int(args, "oom-score-adj"),
+    cgroupParent: str(args, "cgroup-parent"),
+    memory: str(args, "memory"),
+    memorySwap: str(args, "memory-swap"),
+    memoryReservation: str(args, "memory-reservation"),
+    memorySwappiness: str(args, "memory-swappiness"),
+    kernelMemory: str(args, "kernel-memory"),
+    oomKillDisable: bool(args, "oom-kill-disable"),
+    cpus: str(args, "cpus"),
+    cpuShares: str(args, "cpu-shares"),
+    cpuPeriod: str(args, "cpu-period"),
+    cpuQuota: str(args, "cpu-quota"),
+    cpusetCpus: str(args, "cpuset-cpus"),
+    cpusetMems: str(args, "cpuset-mems"),
+    pidsLimit: str(args, "pids-limit"),
+    blkioWeight: str(args, "blkio-weight"),
+    deviceReadBps: list(args, "device-read-bps"),
+    deviceWriteBps: list(args, "device-write-bps"),
   };
 }
 
@@ -94,6 +129,11 @@ export const runCommand: Command = {
   run(args) {
     const opts = runOptionsFrom(args);
     if (opts.tty) throw usageError("-t/--tty is not supported yet");
-    return runForeground(opts).exitCode;
+    const result = runForeground(opts);
+    if (result.oomKilled) {
+      const limit = result.memoryLimit !== undefined ? ` (memory limit ${formatBytes(result.memoryLimit)})` : "";
+      process.stderr.write(`burrow: container killed by the OOM killer${limit}\n`);
+    }
+    return result.exitCode;
   },
 };

@@ -29,6 +29,7 @@ export const Op = {
   Setsid: 21,
   Dup2: 22,
   SetResId: 23,
+  Unshare: 24,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

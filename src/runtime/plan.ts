@@ -62,7 +62,9 @@ const RLIMITS: Record<string, number> = {
 export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
   const newNamespaces = new Set(spec.linux.namespaces.filter((ns) => !ns.path).map((ns) => ns.type));
   let cloneFlags = 0;
-  for (const type of newNamespaces) cloneFlags |= CLONE_FLAGS[type];
+  // the cgroup namespace is made after the parent moved the child into its
+  // cgroup, so that the container's own cgroup becomes its root
+  for (const type of newNamespaces) if (type !== "cgroup") cloneFlags |= CLONE_FLAGS[type];
   if (!newNamespaces.has("mount")) {
     throw new BurrowError({ step: "create", reason: "a container needs its own mount namespace" });
   }
@@ -73,6 +75,7 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
     // contain: become the namespace's root so files it makes have an owner
     ops.push({ code: Op.SetResId, ints: [0, 0], step: "become root in the user namespace" });
   }
+  if (newNamespaces.has("cgroup")) ops.push({ code: Op.Unshare, ints: [CLONE_FLAGS.cgroup], step: "unshare cgroup namespace" });
   ops.push(...rootfsOps(spec, ctx.rootMountpoint, newNamespaces, userns));
   ops.push(...processOps(spec, newNamespaces, ctx));
   return { cloneFlags, ops };

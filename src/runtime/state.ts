@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { openCgroup, type CgroupRecord } from "./container-cgroup.ts";
 import { containerDir, containersDir } from "./paths.ts";
 
 export type Status = "creating" | "created" | "running" | "stopped";
@@ -19,6 +20,8 @@ export interface ContainerState {
   owner?: { pid: number; startTime: string };
   bundle?: string;
   created: string;
+  /** recorded before the cgroup is made, so a crash cannot orphan it */
+  cgroup?: CgroupRecord;
 }
 
 /** Write a file so that readers see either the old or the new content. */
@@ -77,7 +80,7 @@ export function isAlive(owner: { pid: number; startTime: string }): boolean {
 /**
  * Remove the state of foreground containers whose burrow died (SIGKILL,
  * power loss): their processes died with it (PDEATHSIG), their mounts with
- * their mount namespace; only the directory is left.
+ * their mount namespace; their cgroup and directory are left.
  */
 export function sweepStale(): void {
   let ids: string[];
@@ -93,6 +96,9 @@ export function sweepStale(): void {
       continue;
     }
     const state = loadState(id);
-    if (state?.owner && !isAlive(state.owner)) removeStateDir(id);
+    if (state?.owner && !isAlive(state.owner)) {
+      if (state.cgroup) openCgroup(state.cgroup).destroy();
+      removeStateDir(id);
+    }
   }
 }

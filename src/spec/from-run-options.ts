@@ -12,6 +12,7 @@ import { DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, DEFAULT_PATH, DEFAULT_READO
 import { writeEtcFiles } from "./etc-files.ts";
 import type { RunOptions } from "./run-options.ts";
 import type { Capabilities, Mount, Namespace, NamespaceType, Rlimit, Spec } from "./types.ts";
+import { buildResources } from "./resources.ts";
 import { resolveUser } from "./user.ts";
 
 export interface SpecContext {
@@ -67,6 +68,8 @@ export function buildRunSpec(opts: RunOptions, ctx: SpecContext): Spec {
       maskedPaths: privileged ? [] : DEFAULT_MASKED_PATHS,
       readonlyPaths: privileged ? [] : DEFAULT_READONLY_PATHS,
       sysctl: parseSysctls(opts.sysctl ?? []),
+      resources: buildResources(opts),
+      cgroupsPath: `/${(opts.cgroupParent ?? "burrow").replace(/^\/+|\/+$/g, "")}/${ctx.id}`,
     },
     annotations: { "org.burrow.id": ctx.id },
   };

@@ -2,7 +2,9 @@
  * What `burrow run` (and the library's run()) accepts, before it becomes a
  * runtime spec. Field names follow Docker's flags.
  */
-export interface RunOptions {
+import type { ResourceFlags } from "./resources.ts";
+
+export interface RunOptions extends ResourceFlags {
   /** the root filesystem: a directory (or "/" for a read-only host sandbox) */
   rootfs: string;
   command: string[];
@@ -38,4 +40,5 @@ export interface RunOptions {
   dns?: string[];
   addHost?: string[];
   oomScoreAdj?: number;
+  cgroupParent?: string;
 }

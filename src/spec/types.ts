@@ -89,5 +89,36 @@ export interface Linux {
   rootfsPropagation?: string;
   sysctl?: Record<string, string>;
   cgroupsPath?: string;
-  resources?: Record<string, unknown>;
+  resources?: Resources;
+}
+
+/** linux.resources: what the container's cgroup limits. */
+export interface Resources {
+  memory?: {
+    limit?: number;
+    reservation?: number;
+    /** memory + swap, as cgroup v1's memsw; -1 for unlimited */
+    swap?: number;
+    swappiness?: number;
+    disableOOMKiller?: boolean;
+  };
+  cpu?: {
+    shares?: number;
+    quota?: number;
+    period?: number;
+    cpus?: string;
+    mems?: string;
+  };
+  pids?: { limit: number };
+  blockIO?: {
+    weight?: number;
+    throttleReadBpsDevice?: ThrottleDevice[];
+    throttleWriteBpsDevice?: ThrottleDevice[];
+  };
+}
+
+export interface ThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
 }

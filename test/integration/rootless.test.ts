@@ -29,6 +29,12 @@ function ensureUser(name: string, system: boolean): TestUser {
 
 let workdir: string;
 
+const withoutWarnings = (stderr: string) =>
+  stderr
+    .split("\n")
+    .filter((l) => l && !l.startsWith("burrow: warning: running without a cgroup"))
+    .join("\n");
+
 beforeAll(() => {
   workdir = mkdtempSync(join(tmpdir(), "burrow-rootless-"));
   chmodSync(workdir, 0o755);
@@ -59,7 +65,8 @@ describe("rootless with a subordinate id range", () => {
       root,
       asUser: user,
     });
-    expect(r.stderr).toBe("");
+    // on cgroup v1 there is nothing to delegate: burrow says so once
+    expect(withoutWarnings(r.stderr)).toBe("");
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.trim().split("\n");
     expect(lines[0]).toBe("0");
@@ -112,7 +119,7 @@ describe("rootless without a subordinate id range", () => {
     Bun.spawnSync(["sed", "-i", `/^${user.name}:/d`, "/etc/subuid", "/etc/subgid"]);
     const { rootfs, root } = setupFor(user);
     const r = burrow(["run", "--rootfs", rootfs, "sh", "-c", "id -u; cat /proc/self/uid_map | wc -l; cat /proc/self/setgroups"], { root, asUser: user });
-    expect(r.stderr).toBe("");
+    expect(withoutWarnings(r.stderr)).toBe("");
     expect(r.stdout.trim().split("\n")).toEqual(["0", "1", "deny"]);
   });
 

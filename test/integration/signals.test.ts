@@ -26,7 +26,7 @@ async function startReady(args: string[]) {
   return { child, reader, out };
 }
 
-async function rest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
+async function rest(reader: { read(): Promise<{ value?: Uint8Array; done: boolean }> }): Promise<string> {
   let out = "";
   for (;;) {
     const { value, done } = await reader.read();

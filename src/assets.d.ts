@@ -1,0 +1,5 @@
+// files embedded with `import path from "x.so" with { type: "file" }`
+declare module "*.so" {
+  const path: string;
+  export default path;
+}
