@@ -14,10 +14,14 @@ import type { Command } from "./command.ts";
 import { commandHelp, optionLines } from "./help.ts";
 import { parseArgs } from "./options.ts";
 import { runCommand } from "./run.ts";
+import { statsCommand } from "./stats.ts";
+import { updateCommand } from "./update.ts";
 import { versionCommand } from "./version.ts";
 
 const commands: Record<string, Command> = {
   run: runCommand,
+  stats: statsCommand,
+  update: updateCommand,
   version: versionCommand,
 };
 
@@ -49,7 +53,7 @@ function mainHelp(): string {
   ].join("\n");
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const global = parseArgs(argv, globalOptions, true);
   const g = global.values;
   setDebug(g.debug === true || g["log-level"] === "debug");
@@ -76,9 +80,7 @@ function main(argv: string[]): number {
     process.stdout.write(commandHelp(cmd));
     return 0;
   }
-  const code = cmd.run(args);
-  if (typeof code !== "number") throw new Error("async commands are awaited by runMain");
-  return code;
+  return await cmd.run(args);
 }
 
 function report(err: unknown): number {
@@ -90,10 +92,7 @@ function report(err: unknown): number {
   return ExitCode.Failed;
 }
 
-let exitCode: number;
-try {
-  exitCode = main(process.argv.slice(2));
-} catch (err) {
-  exitCode = report(err);
-}
-process.exit(exitCode);
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => process.exit(report(err)),
+);

@@ -62,12 +62,17 @@ export function removeStateDir(id: string): void {
   rmSync(containerDir(id), { recursive: true, force: true });
 }
 
-/** Process start time (field 22 of /proc/PID/stat): a pid with its start time names one process forever. */
+/**
+ * Process start time (field 22 of /proc/PID/stat): a pid with its start time
+ * names one process forever. A zombie counts as gone: it is dead, only not
+ * yet reaped by a parent that may never do so.
+ */
 export function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // the command name may contain spaces and parentheses: count from the last ')'
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[0] === "Z" || fields[0] === "X" ? undefined : fields[19];
   } catch {
     return undefined;
   }
