@@ -78,7 +78,12 @@ function makeCgroup(spec: Spec, state: ContainerState): Cgroup | undefined {
   state.cgroup = record;
   saveState(state);
   const cgroup = openCgroup(record);
-  cgroup.create(resources);
+  try {
+    cgroup.create(resources);
+  } catch (err) {
+    cgroup.destroy();
+    throw err;
+  }
   debug(`cgroup ${record.path} (v${record.version})`);
   return cgroup;
 }
