@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -306,6 +307,74 @@ static int readonly_path(const char *path) {
   return remount(path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
 }
 
+/* ---------- terminal */
+
+/* async-signal-safe, no libc helpers: the child runs it before execve */
+static int child_send_fd(int sock, int fd) {
+  char dummy = 'f';
+  struct iovec iov = {&dummy, 1};
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } u;
+  struct msghdr msg = {0};
+  struct cmsghdr *c;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  *(int *)CMSG_DATA(c) = fd;
+  return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/*
+ * A pseudo-terminal from the container's own devpts (after pivot_root): the
+ * master goes to whoever holds the other end of the socket, the slave becomes
+ * the session's controlling terminal, stdio and /dev/console.
+ */
+static int setup_pty(const struct op *op, int *detail) {
+  int sock = (int)op->ints[0], unlock = 0, n = 0, master, slave;
+  char path[32] = "/dev/pts/";
+  master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return -1;
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) return -1;
+  slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (slave < 0) return -1;
+  if (fchown(slave, (uid_t)op->ints[1], (gid_t)op->ints[2]) < 0) return -1;
+  {
+    /* the caller's window size from the start, before the command can ask */
+    struct winsize ws;
+    if (ioctl(0, TIOCGWINSZ, &ws) == 0 || ioctl(1, TIOCGWINSZ, &ws) == 0) ioctl(slave, TIOCSWINSZ, &ws);
+  }
+  {
+    char digits[12];
+    int k = 0, i = 9;
+    do {
+      digits[k++] = (char)('0' + n % 10);
+      n /= 10;
+    } while (n > 0);
+    while (k > 0) path[i++] = digits[--k];
+    path[i] = 0;
+  }
+  *detail = DETAIL_TARGET;
+  n = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (n >= 0) close(n);
+  if (mount(path, "/dev/console", 0, MS_BIND, 0) < 0) return -1;
+  *detail = DETAIL_NONE;
+  if (child_send_fd(sock, master) < 0) return -1;
+  close(master);
+  close(sock);
+  if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) return -1;
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2(slave, fd) < 0) return -1;
+  if (slave > 2) close(slave);
+  return 0;
+}
+
 /* ---------- processes and identity */
 
 static int loopback_up(void) {
@@ -530,6 +599,12 @@ static int run_op(const struct op *op, int *detail) {
     return (int)syscall(SYS_setresuid, (uid_t)op->ints[0], (uid_t)op->ints[0], (uid_t)op->ints[0]);
   case OP_UNSHARE:
     return unshare((int)op->ints[0]);
+  case OP_SETNS:
+    return setns((int)op->ints[0], (int)op->ints[1]);
+  case OP_PTY:
+    return setup_pty(op, detail);
+  case OP_PDEATHSIG:
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)op->ints[0], 0, 0, 0);
   case OP_EXEC:
     return exec_command(op, detail);
   }
@@ -542,8 +617,7 @@ static int child_main(void *arg) {
   uint32_t count = *(const uint32_t *)(p + 4);
   (void)arg;
   reset_signals(); /* Bun's handlers and ignored signals must not reach the command */
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  p += 8;
+  p += PLAN_HEADER_SIZE;
   for (uint32_t i = 0; i < count; i++) {
     struct op op;
     int detail = DETAIL_NONE;
@@ -599,11 +673,12 @@ void burrow_forward_stop(void) {
 static void *g_stack;
 
 /*
- * Clone a child that runs the plan. out: pid, pidfd, sync write end, error
- * read end. Returns 0 or -errno.
+ * Clone a child that runs the plan (its header carries the clone flags).
+ * out: pid, pidfd, sync write end, error read end. Returns 0 or -errno.
  */
-int burrow_spawn(const uint8_t *plan, uint64_t clone_flags, int32_t *out) {
+int burrow_spawn(const uint8_t *plan, int32_t *out) {
   int sync_pipe[2], err_pipe[2], pidfd = -1, saved;
+  uint64_t clone_flags = *(const uint64_t *)(plan + 8);
   sigset_t all, old;
   pid_t pid;
 

@@ -3,7 +3,7 @@
  * and executed by the cloned child, op by op, until execve.
  *
  * Layout (little endian, every op 8-byte aligned):
- *   header  { u32 magic = PLAN_MAGIC; u32 op_count; }
+ *   header  { u32 magic = PLAN_MAGIC; u32 op_count; u64 clone_flags; }
  *   op[i]   { u16 code; u16 flags; u32 size;        size of the whole op
  *             u32 nint; u32 nstr;
  *             u64 ints[nint];
@@ -15,7 +15,8 @@
 #ifndef BURROW_PLAN_H
 #define BURROW_PLAN_H
 
-#define PLAN_MAGIC 0x31575242u /* "BRW1" */
+#define PLAN_MAGIC 0x32575242u /* "BRW2" */
+#define PLAN_HEADER_SIZE 16
 
 enum plan_op {
   OP_WAIT_SYNC = 1,     /* block until the parent says go                    */
@@ -43,6 +44,11 @@ enum plan_op {
   OP_DUP2 = 22,         /* ints: from, to                                    */
   OP_SETRESID = 23,     /* ints: uid, gid: become this id, capabilities kept */
   OP_UNSHARE = 24,      /* ints: CLONE_NEW* flags                           */
+  OP_SETNS = 25,        /* ints: fd (a pidfd or /proc/PID/ns file), CLONE_NEW* flags */
+  OP_PTY = 26,          /* ints: socket fd, uid, gid: a pty from the container's
+                           devpts; the master goes to the parent over the socket,
+                           the slave becomes stdio, /dev/console, controlling tty */
+  OP_PDEATHSIG = 27,    /* ints: signal sent to the child when its parent dies */
 };
 
 /* op flags */

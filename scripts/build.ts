@@ -1,6 +1,9 @@
 /**
- * bun run build: compile the C launcher, then one executable, dist/burrow,
- * with the launcher embedded (src/linux/launcher.ts loads it from memory).
+ * bun run build: compile the C, then one executable, dist/burrow, with the
+ * C embedded (src/linux/launcher.ts and src/runtime/monitor.ts load it from
+ * memory):
+ *   c/build/launcher.so  the launcher and host helpers, opened with bun:ffi
+ *   c/build/monitor      a static program that holds a detached container
  */
 import { mkdirSync } from "node:fs";
 
@@ -14,9 +17,11 @@ function run(cmd: string[]): void {
   }
 }
 
+const cflags = ["-O2", "-Wall", "-Wextra", "-Werror"];
 mkdirSync(`${root}/c/build`, { recursive: true });
 mkdirSync(`${root}/dist`, { recursive: true });
-run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", "c/build/launcher.so", "c/launcher.c"]);
+run(["gcc", ...cflags, "-shared", "-fPIC", "-o", "c/build/launcher.so", "c/launcher.c", "c/tty.c", "c/host.c", "c/fdpass.c"]);
+run(["gcc", ...cflags, "-static", "-s", "-o", "c/build/monitor", "c/monitor.c", "c/launcher.c", "c/fdpass.c"]);
 // --bytecode: precompiled JavaScript halves start-up (16 ms -> 8 ms measured).
 // A runtime must not pick up .env or bunfig.toml from whatever directory it is run in.
 run([

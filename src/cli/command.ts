@@ -32,6 +32,9 @@ export interface Command {
   options: OptionDefs;
   /** options end at the first positional (run, exec): the rest belongs to the container */
   stopAtPositional?: boolean;
+  /** exit code for burrow's own failures: 125 (run, exec, default) or 1 (management verbs, as Docker) */
+  failureCode?: number;
+  hidden?: boolean;
   /** returns the exit code */
   run(args: ParsedArgs): number | Promise<number>;
 }

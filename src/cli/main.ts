@@ -13,6 +13,14 @@ import { VERSION } from "../version.ts";
 import type { Command } from "./command.ts";
 import { commandHelp, optionLines } from "./help.ts";
 import { parseArgs } from "./options.ts";
+import { attachCommand } from "./attach.ts";
+import { containerExitedCommand } from "./container-exited.ts";
+import { containerPruneCommand } from "./container-prune.ts";
+import { execCommand } from "./exec.ts";
+import { inspectCommand } from "./inspect.ts";
+import { killCommand, restartCommand, rmCommand, startCommand, stopCommand, waitCommand } from "./lifecycle-verbs.ts";
+import { logsCommand } from "./logs.ts";
+import { psCommand } from "./ps.ts";
 import { runCommand } from "./run.ts";
 import { statsCommand } from "./stats.ts";
 import { updateCommand } from "./update.ts";
@@ -20,9 +28,29 @@ import { versionCommand } from "./version.ts";
 
 const commands: Record<string, Command> = {
   run: runCommand,
+  exec: execCommand,
+  ps: psCommand,
+  logs: logsCommand,
+  attach: attachCommand,
+  stop: stopCommand,
+  start: startCommand,
+  restart: restartCommand,
+  kill: killCommand,
+  rm: rmCommand,
+  wait: waitCommand,
+  inspect: inspectCommand,
   stats: statsCommand,
   update: updateCommand,
   version: versionCommand,
+  "container-exited": containerExitedCommand,
+};
+
+/** `burrow container VERB`: Docker's management-command spelling */
+const containerCommands: Record<string, Command> = {
+  ...commands,
+  ls: psCommand,
+  list: psCommand,
+  prune: containerPruneCommand,
 };
 
 const globalOptions = {
@@ -35,6 +63,7 @@ const globalOptions = {
 
 function mainHelp(): string {
   const verbs = Object.values(commands)
+    .filter((c) => !c.hidden)
     .map((c) => `  ${c.meta.name.padEnd(10)} ${c.meta.description}`)
     .join("\n");
   return [
@@ -73,14 +102,28 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(target ? commandHelp(target) : mainHelp());
     return 0;
   }
-  const cmd = commands[verb];
-  if (!cmd) throw new BurrowError({ step: `'${verb}' is not a burrow command`, hint: "see 'burrow --help'" });
-  const args = parseArgs(rest, cmd.options, cmd.stopAtPositional);
-  if (args.values.help) {
-    process.stdout.write(commandHelp(cmd));
-    return 0;
+  let cmd = commands[verb];
+  let verbArgs = rest;
+  if (verb === "container") {
+    cmd = containerCommands[rest[0] ?? ""];
+    verbArgs = rest.slice(1);
+    if (!cmd) throw new BurrowError({ step: `'container ${rest[0] ?? ""}' is not a burrow command`, hint: "see 'burrow --help'" });
   }
-  return await cmd.run(args);
+  if (!cmd) throw new BurrowError({ step: `'${verb}' is not a burrow command`, hint: "see 'burrow --help'" });
+  try {
+    const args = parseArgs(verbArgs, cmd.options, cmd.stopAtPositional);
+    if (args.values.help) {
+      process.stdout.write(commandHelp(cmd));
+      return 0;
+    }
+    return await cmd.run(args);
+  } catch (err) {
+    // management verbs fail with 1 as Docker's do; run and exec keep 125/126/127
+    if (err instanceof BurrowError && err.exitCode === ExitCode.Failed && cmd.failureCode !== undefined) {
+      throw new BurrowError({ step: err.step, object: err.object, errno: err.errno, hint: err.hint, reason: err.reason, exitCode: cmd.failureCode });
+    }
+    throw err;
+  }
 }
 
 function report(err: unknown): number {

@@ -2,9 +2,12 @@
  * burrow run [OPTIONS] --rootfs DIR [--] COMMAND [ARG...]
  */
 import { usageError } from "../errors.ts";
-import { runForeground } from "../runtime/run.ts";
+import { parseSignal } from "../linux/signals.ts";
+import { parseDetachKeys } from "../runtime/attach.ts";
+import { runDetached, runForeground } from "../runtime/run.ts";
+import type { RestartPolicy } from "../runtime/state.ts";
 import type { RunOptions } from "../spec/run-options.ts";
-import { formatBytes } from "../spec/units.ts";
+import { formatBytes, parseBytes } from "../spec/units.ts";
 import type { Command, OptionDefs, ParsedArgs } from "./command.ts";
 import { bool, int, list, str } from "./options.ts";
 
@@ -13,6 +16,8 @@ const options: OptionDefs = {
   "blkio-weight": { type: "string", valueHint: "uint16", description: "Block IO (relative weight), between 10 and 1000, or 0 to disable" },
   "cap-add": { type: "string", multiple: true, description: "Add Linux capabilities" },
   "cap-drop": { type: "string", multiple: true, description: "Drop Linux capabilities" },
+  detach: { type: "boolean", alias: "d", description: "Run container in background and print container ID" },
+  "detach-keys": { type: "string", description: "Override the key sequence for detaching a container (with attach)" },
   "cgroup-parent": { type: "string", description: "Parent cgroup for the container (default burrow)" },
   cgroupns: { type: "string", description: "Cgroup namespace to use (host|private)" },
   cpus: { type: "string", valueHint: "decimal", description: "Number of CPUs" },
@@ -45,6 +50,9 @@ const options: OptionDefs = {
   pid: { type: "string", description: "PID namespace to use (host|private)" },
   privileged: { type: "boolean", description: "Give extended privileges to this container" },
   "read-only": { type: "boolean", description: "Mount the container's root filesystem as read only" },
+  restart: { type: "string", description: "Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)" },
+  "log-opt": { type: "string", multiple: true, description: "Log driver options (max-size=10m, max-file=3)" },
+  "stop-signal": { type: "string", description: "Signal to stop the container (default SIGTERM)" },
   rm: { type: "boolean", description: "Automatically remove the container when it exits" },
   rootfs: { type: "string", valueHint: "dir", description: "Use DIR as the root filesystem (\"/\": the host, read-only, private /tmp)" },
   "security-opt": { type: "string", multiple: true, description: "Security options (no-new-privileges[=false])" },
@@ -118,7 +126,30 @@ export function runOptionsFrom(args: ParsedArgs): RunOptions {
     blkioWeight: str(args, "blkio-weight"),
     deviceReadBps: list(args, "device-read-bps"),
     deviceWriteBps: list(args, "device-write-bps"),
+    stopSignal: str(args, "stop-signal"),
+    logOptions: parseLogOptions(list(args, "log-opt")),
   };
+}
+
+function parseLogOptions(opts: string[]): RunOptions["logOptions"] {
+  const out: NonNullable<RunOptions["logOptions"]> = {};
+  for (const o of opts) {
+    const [key, value = ""] = o.split("=", 2);
+    if (key === "max-size") out.maxSize = parseBytes(value, "--log-opt max-size");
+    else if (key === "max-file") {
+      out.maxFile = Number(value);
+      if (!Number.isInteger(out.maxFile) || out.maxFile < 1) throw usageError(`invalid max-file "${value}"`, "--log-opt");
+    } else throw usageError(`unknown log option "${key}" (max-size, max-file)`, "--log-opt");
+  }
+  return opts.length > 0 ? out : undefined;
+}
+
+/** --restart no | always | unless-stopped | on-failure[:N] */
+export function parseRestartPolicy(text: string | undefined): RestartPolicy | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(text);
+  if (!m || (m[2] !== undefined && m[1] !== "on-failure")) throw usageError(`invalid restart policy "${text}"`, "--restart");
+  return { name: m[1] as RestartPolicy["name"], maximumRetryCount: m[2] !== undefined ? Number(m[2]) : undefined };
 }
 
 export const runCommand: Command = {
@@ -128,7 +159,15 @@ export const runCommand: Command = {
   stopAtPositional: true,
   run(args) {
     const opts = runOptionsFrom(args);
-    if (opts.tty) throw usageError("-t/--tty is not supported yet");
+    const restart = parseRestartPolicy(str(args, "restart"));
+    if (str(args, "detach-keys") !== undefined) parseDetachKeys(str(args, "detach-keys")!);
+    if (opts.stopSignal) parseSignal(opts.stopSignal);
+    if (bool(args, "detach")) {
+      if (opts.rm && restart && restart.name !== "no") throw usageError("conflicting options: --restart and --rm", "--restart");
+      process.stdout.write(`${runDetached(opts, restart)}\n`);
+      return 0;
+    }
+    if (restart && restart.name !== "no") throw usageError("--restart needs a detached container (-d)", "--restart");
     const result = runForeground(opts);
     if (result.oomKilled) {
       const limit = result.memoryLimit !== undefined ? ` (memory limit ${formatBytes(result.memoryLimit)})` : "";

@@ -15,10 +15,21 @@ import { BurrowError } from "../errors.ts";
 const MFD_CLOEXEC = 1;
 
 const symbols = {
-  burrow_spawn: { args: [FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  burrow_spawn: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   burrow_wait: { args: [FFIType.i32], returns: FFIType.i32 },
   burrow_signal: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   burrow_forward_stop: { args: [], returns: FFIType.void },
+  burrow_socketpair: { args: [FFIType.ptr], returns: FFIType.i32 },
+  burrow_recv_fd: { args: [FFIType.i32], returns: FFIType.i32 },
+  burrow_recv_handshake: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  burrow_flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  burrow_pidfd_open: { args: [FFIType.i32], returns: FFIType.i32 },
+  burrow_memfd: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+  burrow_isatty: { args: [FFIType.i32], returns: FFIType.i32 },
+  burrow_tty_raw: { args: [FFIType.i32], returns: FFIType.i32 },
+  burrow_tty_restore: { args: [], returns: FFIType.i32 },
+  burrow_tty_copy_size: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  burrow_relay: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
 } as const;
 
 type Launcher = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
@@ -56,9 +67,10 @@ export interface SpawnedChild {
   errorFd: number;
 }
 
-export function spawnChild(plan: Uint8Array, cloneFlags: number): SpawnedChild {
+/** Clone a child that runs the plan (encodePlan put the clone flags in its header). */
+export function spawnChild(plan: Uint8Array): SpawnedChild {
   const out = new Int32Array(4);
-  const r = launcher().burrow_spawn(ptr(plan), cloneFlags, ptr(out));
+  const r = launcher().burrow_spawn(ptr(plan), ptr(out));
   if (r < 0) throw new BurrowError({ step: "clone", errno: -r, hint: cloneHint(-r) });
   return { pid: out[0]!, pidfd: out[1]!, syncFd: out[2]!, errorFd: out[3]! };
 }
@@ -91,6 +103,74 @@ export function stopForwarding(): void {
 export function signalChild(pidfd: number, signal: number): void {
   const r = launcher().burrow_signal(pidfd, signal);
   if (r < 0 && -r !== 3 /* ESRCH: already gone */) throw new BurrowError({ step: "kill", errno: -r });
+}
+
+/** A connected pair of unix stream sockets (CLOEXEC). */
+export function socketPair(): [number, number] {
+  const out = new Int32Array(2);
+  const r = launcher().burrow_socketpair(ptr(out));
+  if (r < 0) throw new BurrowError({ step: "socketpair", errno: -r });
+  return [out[0]!, out[1]!];
+}
+
+export function receiveFd(sock: number, what: string): number {
+  const r = launcher().burrow_recv_fd(sock);
+  if (r < 0) throw new BurrowError({ step: "receive", object: what, errno: -r });
+  return r;
+}
+
+/** The monitor's reply: the container's pid and the launch's sync and error fds. */
+export function receiveHandshake(sock: number): { pid: number; syncFd: number; errorFd: number } {
+  const out = new Int32Array(3);
+  const r = launcher().burrow_recv_handshake(sock, ptr(out));
+  if (r < 0) throw new BurrowError({ step: "monitor handshake", errno: -r, hint: "the monitor could not start the container" });
+  return { pid: out[0]!, syncFd: out[1]!, errorFd: out[2]! };
+}
+
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
+/** flock(2); returns false when LOCK_NB was given and the lock is held. */
+export function flock(fd: number, op: number): boolean {
+  const r = launcher().burrow_flock(fd, op);
+  if (r === -11 /* EWOULDBLOCK */) return false;
+  if (r < 0) throw new BurrowError({ step: "flock", errno: -r });
+  return true;
+}
+
+/** A pidfd for a running process, or undefined when it is gone. */
+export function pidfdOpen(pid: number): number | undefined {
+  const r = launcher().burrow_pidfd_open(pid);
+  if (r === -3 /* ESRCH */) return undefined;
+  if (r < 0) throw new BurrowError({ step: "pidfd_open", object: String(pid), errno: -r });
+  return r;
+}
+
+export function memfd(name: string, flags: number): number {
+  const r = launcher().burrow_memfd(ptr(Buffer.from(`${name}\0`)), flags);
+  if (r < 0) throw new BurrowError({ step: "memfd_create", object: name, errno: -r });
+  return r;
+}
+
+/** isatty(3): node:tty would cost ~9 ms of start-up to import. */
+export function isTerminal(fd: number): boolean {
+  return launcher().burrow_isatty(fd) === 1;
+}
+
+/** The caller's terminal in raw mode (restoreTerminal puts it back). */
+export function rawTerminal(fd: number): boolean {
+  return launcher().burrow_tty_raw(fd) === 0;
+}
+
+export function restoreTerminal(): void {
+  launcher().burrow_tty_restore();
+}
+
+/** Relay a pty until the container exits (and its output is drained). */
+export function relayTerminal(master: number, input: number, output: number, pidfd: number, sizeFrom: number): void {
+  const r = launcher().burrow_relay(master, input, output, pidfd, sizeFrom);
+  if (r < 0) throw new BurrowError({ step: "relay terminal", errno: -r });
 }
 
 export type { Pointer };

@@ -3,65 +3,132 @@
  *
  *   clone ─► write uid/gid maps ─► caller's hooks (cgroup, network)
  *         ─► "go" ─► read the error pipe: EOF means the command exec'd
+ *
+ * The clone happens here (foreground) or in the monitor (detached); what
+ * follows is the same.
  */
 import { closeSync, readSync, writeSync } from "node:fs";
 import { debug } from "../debug.ts";
 import { BurrowError, ExitCode } from "../errors.ts";
 import { needsSetgroupsDeny, writeIdMaps, type IdMaps } from "../linux/idmap.ts";
-import { signalChild, spawnChild, stopForwarding, waitChild, type SpawnedChild } from "../linux/launcher.ts";
+import { signalChild, spawnChild, stopForwarding, waitChild } from "../linux/launcher.ts";
 import type { Spec } from "../spec/types.ts";
-import { buildPlan } from "./plan.ts";
+import { startMonitor, type MonitorOptions } from "./monitor.ts";
+import { buildPlan, type Plan, type Stdio } from "./plan.ts";
 import { Detail, encodePlan, Op, type PlanOp } from "./plan-format.ts";
 
 export interface LaunchOptions {
   /** an empty directory, owned by the container's state, to mount the rootfs on */
   rootMountpoint: string;
   init?: boolean;
+  stdio?: Stdio;
   /** runs after the child exists and before it may go on: cgroups, network */
   beforeStart?: (pid: number) => void;
 }
 
 export interface Launched {
   pid: number;
-  pidfd: number;
+  /** set when this process is the parent (foreground) */
+  pidfd?: number;
+  monitorPid?: number;
 }
 
 const SIGKILL = 9;
 
-export function launch(spec: Spec, opts: LaunchOptions): Launched {
-  const maps: IdMaps | undefined =
-    spec.linux.uidMappings && spec.linux.gidMappings ? { uid: spec.linux.uidMappings, gid: spec.linux.gidMappings } : undefined;
-  const plan = buildPlan(spec, {
+/** The id maps a spec asks for, when it makes a user namespace. */
+export function idMapsOf(spec: Spec): IdMaps | undefined {
+  const makesUserns = spec.linux.namespaces.some((ns) => ns.type === "user" && !ns.path);
+  if (!makesUserns || !spec.linux.uidMappings || !spec.linux.gidMappings) return undefined;
+  return { uid: spec.linux.uidMappings, gid: spec.linux.gidMappings };
+}
+
+function planFor(spec: Spec, opts: LaunchOptions, dieWithParent: boolean): Plan {
+  const maps = idMapsOf(spec);
+  return buildPlan(spec, {
     rootMountpoint: opts.rootMountpoint,
     init: opts.init,
+    dieWithParent,
+    stdio: opts.stdio,
     setgroupsDenied: maps ? needsSetgroupsDeny(maps) : false,
   });
-  const buffer = encodePlan(plan.ops);
+}
+
+/** Clone the container from this process and wait until it exec'd. */
+export function launch(spec: Spec, opts: LaunchOptions): Launched & { pidfd: number } {
+  const plan = planFor(spec, opts, true);
+  return launchPlan(plan, idMapsOf(spec), opts.beforeStart);
+}
+
+/** Run a plan from this process: clone, then the parent's steps. */
+export function launchPlan(plan: Plan, maps: IdMaps | undefined, beforeStart?: (pid: number) => void): Launched & { pidfd: number } {
+  const buffer = encodePlan(plan.ops, plan.cloneFlags);
   debug(`plan: ${plan.ops.length} steps, ${buffer.length} bytes`);
-  const child = spawnChild(buffer, plan.cloneFlags);
+  const child = spawnChild(buffer);
   debug(`clone: pid ${child.pid}`);
+  let failure: BurrowError | undefined;
   try {
-    if (maps && spec.linux.namespaces.some((ns) => ns.type === "user" && !ns.path)) {
+    failure = finishLaunch(plan.ops, child, maps, beforeStart);
+  } catch (err) {
+    stopForwarding();
+    signalChild(child.pidfd, SIGKILL);
+    waitChild(child.pidfd);
+    closeSync(child.pidfd);
+    throw err;
+  }
+  if (failure) {
+    waitChild(child.pidfd); // reap it
+    closeSync(child.pidfd);
+    throw failure;
+  }
+  return { pid: child.pid, pidfd: child.pidfd };
+}
+
+/** Hand the plan to a new monitor, which clones the container and holds it. */
+export function launchDetached(spec: Spec, opts: LaunchOptions, monitor: MonitorOptions): Launched {
+  const plan = planFor(spec, opts, false);
+  const started = startMonitor(encodePlan(plan.ops, plan.cloneFlags), monitor);
+  debug(`monitor ${started.monitorPid}: container pid ${started.pid}`);
+  let failure: BurrowError | undefined;
+  try {
+    failure = finishLaunch(plan.ops, started, idMapsOf(spec), opts.beforeStart);
+  } catch (err) {
+    try {
+      process.kill(started.pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+    throw err;
+  }
+  if (failure) throw failure;
+  return { pid: started.pid, monitorPid: started.monitorPid };
+}
+
+interface Handshake {
+  pid: number;
+  syncFd: number;
+  errorFd: number;
+}
+
+/**
+ * Maps, hooks, "go", then the error pipe. Returns the child's report of a
+ * failed step, if any; closes the sync and error fds either way.
+ */
+function finishLaunch(ops: readonly PlanOp[], child: Handshake, maps: IdMaps | undefined, beforeStart?: (pid: number) => void): BurrowError | undefined {
+  try {
+    if (maps) {
       writeIdMaps(child.pid, maps);
       debug("uid/gid maps written");
     }
-    opts.beforeStart?.(child.pid);
+    beforeStart?.(child.pid);
     writeSync(child.syncFd, "g");
     closeSync(child.syncFd);
     child.syncFd = -1;
     const failure = readFailure(child.errorFd);
+    if (!failure) debug("exec'd");
+    return failure ? describeFailure(ops, failure, maps) : undefined;
+  } finally {
+    if (child.syncFd >= 0) closeSync(child.syncFd); // the child sees EOF and gives up
     closeSync(child.errorFd);
-    child.errorFd = -1;
-    if (failure) {
-      waitChild(child.pidfd); // reap it
-      closeSync(child.pidfd);
-      throw describeFailure(plan.ops, failure, maps);
-    }
-    debug("exec'd");
-    return { pid: child.pid, pidfd: child.pidfd };
-  } catch (err) {
-    abandon(child);
-    throw err;
   }
 }
 
@@ -98,7 +165,6 @@ const DETAIL_STEP: Record<number, string> = {
 
 const ENOENT = 2;
 const ENOTDIR = 20;
-
 const EACCES = 13;
 
 function describeFailure(ops: readonly PlanOp[], f: ChildFailure, maps: IdMaps | undefined): BurrowError {
@@ -121,16 +187,4 @@ function describeFailure(ops: readonly PlanOp[], f: ChildFailure, maps: IdMaps |
       ? `in a user namespace, the container's root is host uid ${root.hostID}: it needs search permission on every directory of the path`
       : undefined;
   return new BurrowError({ step, object: op.object, errno: f.errno, hint });
-}
-
-function abandon(child: SpawnedChild): void {
-  stopForwarding();
-  for (const fd of [child.syncFd, child.errorFd]) if (fd >= 0) closeSync(fd);
-  try {
-    signalChild(child.pidfd, SIGKILL);
-    waitChild(child.pidfd);
-    closeSync(child.pidfd);
-  } catch {
-    // already gone
-  }
 }

@@ -4,7 +4,7 @@
  * and ~/.local/share/burrow. `--root DIR` puts everything under DIR.
  */
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 export interface Roots {
   /** live state: one directory per container */
@@ -17,7 +17,11 @@ let override: string | undefined;
 
 /** --root DIR (global flag) */
 export function setRootOverride(dir: string | undefined): void {
-  override = dir;
+  override = dir === undefined ? undefined : resolve(dir);
+}
+
+export function rootOverride(): string | undefined {
+  return override;
 }
 
 export function roots(): Roots {

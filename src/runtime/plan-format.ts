@@ -3,7 +3,8 @@
  * child (c/launcher.c) executes op by op. Keep in step with c/plan.h.
  */
 
-export const PLAN_MAGIC = 0x31575242; // "BRW1"
+export const PLAN_MAGIC = 0x32575242; // "BRW2"
+const HEADER_SIZE = 16; // magic, op count, clone flags
 
 export const Op = {
   WaitSync: 1,
@@ -30,6 +31,9 @@ export const Op = {
   Dup2: 22,
   SetResId: 23,
   Unshare: 24,
+  Setns: 25,
+  Pty: 26,
+  Pdeathsig: 27,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -65,16 +69,17 @@ export interface PlanOp {
 
 const encoder = new TextEncoder();
 
-/** Lay the ops out as one flat buffer (8-byte aligned records). */
-export function encodePlan(ops: readonly PlanOp[]): Uint8Array {
+/** Lay the ops out as one flat buffer (8-byte aligned records) after a header with the clone flags. */
+export function encodePlan(ops: readonly PlanOp[], cloneFlags: number): Uint8Array {
   const encoded = ops.map((op) => ({ op, strs: (op.strs ?? []).map((s) => encoder.encode(s)) }));
-  let size = 8;
+  let size = HEADER_SIZE;
   for (const { op, strs } of encoded) size += opSize(op, strs);
   const buf = new Uint8Array(size);
   const view = new DataView(buf.buffer);
   view.setUint32(0, PLAN_MAGIC, true);
   view.setUint32(4, ops.length, true);
-  let at = 8;
+  view.setBigUint64(8, BigInt(cloneFlags), true);
+  let at = HEADER_SIZE;
   for (const { op, strs } of encoded) {
     const ints = op.ints ?? [];
     const opBytes = opSize(op, strs);

@@ -33,7 +33,18 @@ export interface PlanContext {
   setgroupsDenied?: boolean;
   /** keep a tiny init as PID 1 that reaps zombies and forwards signals */
   init?: boolean;
+  /** the container dies with the process that launched it (foreground runs) */
+  dieWithParent?: boolean;
+  /** where the command's stdin, stdout and stderr come from (default: inherited) */
+  stdio?: Stdio;
 }
+
+/**
+ * The command's stdio, as fds the child inherited from whoever cloned it:
+ * - dup: each given fd becomes 0, 1, 2 (a missing one is inherited as is)
+ * - pty: a terminal made in the container; its master goes out over `socket`
+ */
+export type Stdio = { kind: "dup"; stdin?: number; stdout?: number; stderr?: number } | { kind: "pty"; socket: number };
 
 export interface Plan {
   cloneFlags: number;
@@ -69,7 +80,9 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
     throw new BurrowError({ step: "create", reason: "a container needs its own mount namespace" });
   }
   const userns = newNamespaces.has("user");
-  const ops: PlanOp[] = [{ code: Op.WaitSync, step: "wait for parent" }];
+  const ops: PlanOp[] = [];
+  if (ctx.dieWithParent) ops.push({ code: Op.Pdeathsig, ints: [9], step: "set parent-death signal" });
+  ops.push({ code: Op.WaitSync, step: "wait for parent" });
   if (userns) {
     // the child still has the caller's host ids, which the new maps may not
     // contain: become the namespace's root so files it makes have an owner
@@ -77,8 +90,28 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
   }
   if (newNamespaces.has("cgroup")) ops.push({ code: Op.Unshare, ints: [CLONE_FLAGS.cgroup], step: "unshare cgroup namespace" });
   ops.push(...rootfsOps(spec, ctx.rootMountpoint, newNamespaces, userns));
-  ops.push(...processOps(spec, newNamespaces, ctx));
+  ops.push(...stdioOps(spec, ctx.stdio));
+  ops.push(...namespaceSetupOps(spec, newNamespaces));
+  ops.push(...processOps(spec, ctx));
   return { cloneFlags, ops };
+}
+
+/** Stdio for the command; a pty needs the container's /dev, so this comes after pivot_root. */
+export function stdioOps(spec: Spec, stdio: Stdio | undefined): PlanOp[] {
+  if (!stdio) return [];
+  if (stdio.kind === "pty") {
+    const { uid } = spec.process.user;
+    // gid -1: the devpts gid=5 option already gave it the tty group
+    return [{ code: Op.Pty, ints: [stdio.socket, uid, -1], step: "allocate a terminal", object: "/dev/ptmx" }];
+  }
+  const ops: PlanOp[] = [];
+  const pairs: Array<[number | undefined, number]> = [
+    [stdio.stdin, 0],
+    [stdio.stdout, 1],
+    [stdio.stderr, 2],
+  ];
+  for (const [from, to] of pairs) if (from !== undefined) ops.push({ code: Op.Dup2, ints: [from, to], step: "set up stdio", object: `fd ${to}` });
+  return ops;
 }
 
 function rootfsOps(spec: Spec, rootfs: string, newNs: Set<NamespaceType>, userns: boolean): PlanOp[] {
@@ -224,8 +257,8 @@ function mknodOp(d: Device): PlanOp {
   };
 }
 
-function processOps(spec: Spec, newNs: Set<NamespaceType>, ctx: PlanContext): PlanOp[] {
-  const proc = spec.process;
+/** What a new container sets up once in its own namespaces. */
+function namespaceSetupOps(spec: Spec, newNs: Set<NamespaceType>): PlanOp[] {
   const ops: PlanOp[] = [];
   if (newNs.has("uts") && spec.hostname) {
     ops.push({ code: Op.SetHostname, strs: [spec.hostname], step: "sethostname", object: spec.hostname });
@@ -238,6 +271,13 @@ function processOps(spec: Spec, newNs: Set<NamespaceType>, ctx: PlanContext): Pl
     const path = `/proc/sys/${key.replaceAll(".", "/")}`;
     ops.push({ code: Op.WriteFile, strs: [path, value], step: "sysctl", object: key });
   }
+  return ops;
+}
+
+/** The process itself: limits, identity, working directory, privileges, exec. */
+export function processOps(spec: Spec, ctx: { init?: boolean; setgroupsDenied?: boolean }): PlanOp[] {
+  const proc = spec.process;
+  const ops: PlanOp[] = [];
   if (proc.oomScoreAdj !== undefined) {
     ops.push({
       code: Op.WriteFile,
@@ -259,7 +299,7 @@ function processOps(spec: Spec, newNs: Set<NamespaceType>, ctx: PlanContext): Pl
   return ops;
 }
 
-function identityOp(spec: Spec, ctx: PlanContext): PlanOp {
+function identityOp(spec: Spec, ctx: { setgroupsDenied?: boolean }): PlanOp {
   const { user, capabilities: caps } = spec.process;
   const groups = user.additionalGids ?? [];
   return {

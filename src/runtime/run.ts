@@ -1,22 +1,26 @@
 /**
- * `burrow run` in the foreground: create the state dir, build the spec,
- * launch, wait with signals forwarded, clean up, return the exit code.
+ * `burrow run`: make the container (state dir, name, spec, cgroup), then
+ * either hold it in the foreground (wait, relay a terminal, forward signals)
+ * or hand it to a monitor and return (-d).
  */
-import { closeSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { debug } from "../debug.ts";
+import type { Cgroup } from "../linux/cgroup/cgroup.ts";
+import { isTerminal, rawTerminal, receiveFd, relayTerminal, restoreTerminal, socketPair, waitChild } from "../linux/launcher.ts";
+import { log } from "../log.ts";
 import { buildRunSpec } from "../spec/from-run-options.ts";
 import type { RunOptions } from "../spec/run-options.ts";
 import type { Spec } from "../spec/types.ts";
-import type { Cgroup } from "../linux/cgroup/cgroup.ts";
-import { waitChild } from "../linux/launcher.ts";
-import { log } from "../log.ts";
 import { openCgroup, planCgroup } from "./container-cgroup.ts";
+import { saveSpec } from "./container-files.ts";
 import { generateName, newContainerId, validateName } from "./id.ts";
-import { launch } from "./launch.ts";
+import { launch, launchDetached } from "./launch.ts";
+import { exitCommand, MONITOR_FDS } from "./monitor.ts";
 import { prepareReadonlyMountpoints } from "./mountpoints.ts";
+import { releaseName, reserveName } from "./names.ts";
 import { roots } from "./paths.ts";
-import { createStateDir, processStartTime, removeStateDir, saveState, sweepStale, type ContainerState } from "./state.ts";
+import { createStateDir, processStartTime, removeStateDir, saveState, sweepStale, type ContainerState, type RestartPolicy } from "./state.ts";
 
 export interface RunResult {
   id: string;
@@ -28,47 +32,173 @@ export interface RunResult {
   memoryLimit?: number;
 }
 
-export function runForeground(opts: RunOptions, onSpec?: (spec: Spec) => void): RunResult {
+interface Prepared {
+  state: ContainerState;
+  stateDir: string;
+  spec: Spec;
+  cgroup?: Cgroup;
+}
+
+/** Everything up to the launch; on failure nothing is left. */
+function prepare(opts: RunOptions, detached: boolean, restartPolicy?: RestartPolicy): Prepared {
   sweepStale();
   const id = newContainerId();
+  const name = opts.name ? validateName(opts.name) : generateName(id);
   const state: ContainerState = {
     id,
-    name: opts.name ? validateName(opts.name) : generateName(id),
+    name,
     status: "creating",
-    owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? "" },
+    image: opts.rootfs,
+    command: opts.command,
     created: new Date().toISOString(),
+    detached,
+    tty: opts.tty ?? false,
+    interactive: opts.interactive ?? false,
+    autoRemove: opts.rm ?? false,
+    init: opts.init ?? false,
+    stopSignal: opts.stopSignal,
+    restartPolicy,
+    restartCount: 0,
+    logOptions: opts.logOptions,
+    owner: detached ? undefined : { pid: process.pid, startTime: processStartTime(process.pid) ?? "" },
   };
-  const stateDir = createStateDir(state);
+  reserveName(name, id);
+  let stateDir: string;
+  try {
+    stateDir = createStateDir(state);
+  } catch (err) {
+    releaseName(name, id);
+    throw err;
+  }
   debug(`state dir ${stateDir}`);
   let cgroup: Cgroup | undefined;
   try {
     const spec = buildRunSpec(opts, { id, stateDir });
-    onSpec?.(spec);
+    saveSpec(id, spec);
     prepareReadonlyMountpoints(spec);
     debug("spec built");
     cgroup = makeCgroup(spec, state);
-    const rootMountpoint = join(stateDir, "rootfs");
-    mkdirSync(rootMountpoint);
-    const child = launch(spec, { rootMountpoint, init: opts.init, beforeStart: (pid) => cgroup?.addProcess(pid) });
-    state.status = "running";
-    state.pid = child.pid;
+    mkdirSync(join(stateDir, "rootfs"));
+    return { state, stateDir, spec, cgroup };
+  } catch (err) {
+    discard(state, cgroup);
+    throw err;
+  }
+}
+
+/** Remove every trace of a container that never ran or is done. */
+function discard(state: ContainerState, cgroup: Cgroup | undefined): void {
+  cgroup?.destroy();
+  removeStateDir(state.id);
+  releaseName(state.name, state.id);
+}
+
+export function runForeground(opts: RunOptions): RunResult {
+  const { state, stateDir, spec, cgroup } = prepare(opts, false);
+  let kept = false;
+  try {
+    const tty = opts.tty ? socketPair() : undefined;
+    const nullFd = !opts.tty && !opts.interactive ? openSync("/dev/null", "r") : undefined;
+    let child;
+    try {
+      child = launch(spec, {
+        rootMountpoint: join(stateDir, "rootfs"),
+        init: opts.init,
+        // without -i the container reads nothing, as with Docker
+        stdio: tty ? { kind: "pty", socket: tty[1] } : nullFd !== undefined ? { kind: "dup", stdin: nullFd } : undefined,
+        beforeStart: (pid) => cgroup?.addProcess(pid),
+      });
+    } finally {
+      if (tty) closeSync(tty[1]);
+      if (nullFd !== undefined) closeSync(nullFd);
+    }
+    Object.assign(state, { status: "running", pid: child.pid, pidStartTime: processStartTime(child.pid), startedAt: new Date().toISOString() });
     saveState(state);
-    const result: RunResult = { id, ...waitChild(child.pidfd) };
+    if (tty) relay(tty[0], child.pidfd, opts.interactive ?? false);
+    const result: RunResult = { id: state.id, ...waitChild(child.pidfd) };
     closeSync(child.pidfd);
     debug(`exited: ${result.exitCode}`);
     if (cgroup && result.exitCode === 137 && cgroup.oomKilled()) {
       result.oomKilled = true;
       result.memoryLimit = cgroup.memoryLimit();
     }
+    if (!opts.rm) {
+      // like Docker, an exited container stays until `rm` (unless --rm)
+      cgroup?.destroy();
+      Object.assign(state, {
+        status: "exited",
+        exitCode: result.exitCode,
+        oomKilled: result.oomKilled ?? false,
+        finishedAt: new Date().toISOString(),
+        owner: undefined,
+      });
+      saveState(state);
+      kept = true;
+    }
     return result;
   } finally {
-    cgroup?.destroy();
-    removeStateDir(id);
+    if (!kept) discard(state, cgroup);
   }
 }
 
+/** The foreground terminal: the caller's tty raw, bytes both ways, until exit. */
+function relay(socket: number, pidfd: number, interactive: boolean): void {
+  const master = receiveFd(socket, "terminal");
+  closeSync(socket);
+  const raw = interactive && isTerminal(0) && rawTerminal(0);
+  try {
+    const sizeFrom = isTerminal(0) ? 0 : isTerminal(1) ? 1 : -1;
+    relayTerminal(master, interactive ? 0 : -1, 1, pidfd, sizeFrom);
+  } finally {
+    if (raw) restoreTerminal();
+    closeSync(master);
+  }
+}
+
+/** run -d: a monitor holds the container; returns its id. */
+export function runDetached(opts: RunOptions, restartPolicy?: RestartPolicy): string {
+  const { state, stateDir, spec, cgroup } = prepare(opts, true, restartPolicy);
+  try {
+    startPrepared(state, stateDir, spec, cgroup);
+    return state.id;
+  } catch (err) {
+    discard(state, cgroup);
+    throw err;
+  }
+}
+
+/** Launch a made container under a new monitor (run -d, start, restart). */
+export function startPrepared(state: ContainerState, stateDir: string, spec: Spec, cgroup: Cgroup | undefined): void {
+  const stdio = state.tty
+    ? ({ kind: "pty", socket: MONITOR_FDS.ptySocket } as const)
+    : ({ kind: "dup", stdin: MONITOR_FDS.stdin, stdout: MONITOR_FDS.stdout, stderr: MONITOR_FDS.stderr } as const);
+  const launched = launchDetached(
+    spec,
+    { rootMountpoint: join(stateDir, "rootfs"), init: state.init, stdio, beforeStart: (pid) => cgroup?.addProcess(pid) },
+    {
+      stateDir,
+      tty: state.tty ?? false,
+      stdin: state.interactive ?? false,
+      logMaxSize: state.logOptions?.maxSize,
+      logMaxFiles: state.logOptions?.maxFile,
+      exitCommand: exitCommand(state.id),
+    },
+  );
+  Object.assign(state, {
+    status: "running",
+    pid: launched.pid,
+    pidStartTime: processStartTime(launched.pid),
+    monitor: { pid: launched.monitorPid!, startTime: processStartTime(launched.monitorPid!) ?? "" },
+    startedAt: new Date().toISOString(),
+    finishedAt: undefined,
+    exitCode: undefined,
+    oomKilled: undefined,
+  });
+  saveState(state);
+}
+
 /** The container's cgroup with its limits, recorded in its state first. */
-function makeCgroup(spec: Spec, state: ContainerState): Cgroup | undefined {
+export function makeCgroup(spec: Spec, state: ContainerState): Cgroup | undefined {
   const resources = spec.linux.resources;
   const record = planCgroup(spec.linux.cgroupsPath ?? `/burrow/${state.id}`, resources !== undefined);
   if (!record) {

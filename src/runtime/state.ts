@@ -8,18 +8,41 @@ import { join } from "node:path";
 import { openCgroup, type CgroupRecord } from "./container-cgroup.ts";
 import { containerDir, containersDir } from "./paths.ts";
 
-export type Status = "creating" | "created" | "running" | "stopped";
+/** Docker's words: created, running, exited (and "creating" while burrow builds it) */
+export type Status = "creating" | "created" | "running" | "exited";
+
+export type RestartPolicy = { name: "no" | "always" | "unless-stopped" | "on-failure"; maximumRetryCount?: number };
 
 export interface ContainerState {
   id: string;
   name: string;
   status: Status;
-  /** the container's init process, host pid */
+  /** the container's init process, host pid, and its start time (pids are reused) */
   pid?: number;
+  pidStartTime?: string;
   /** burrow process that holds a foreground container, with its start time */
   owner?: { pid: number; startTime: string };
-  bundle?: string;
+  /** the monitor that holds a detached container */
+  monitor?: { pid: number; startTime: string };
+  /** what it runs: rootfs (or image) and command, for ps and inspect */
+  image: string;
+  command: string[];
   created: string;
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  oomKilled?: boolean;
+  detached?: boolean;
+  tty?: boolean;
+  interactive?: boolean;
+  autoRemove?: boolean;
+  init?: boolean;
+  stopSignal?: string;
+  restartPolicy?: RestartPolicy;
+  restartCount?: number;
+  /** set by stop/kill: the restart policy does not bring it back */
+  stoppedByUser?: boolean;
+  logOptions?: { maxSize?: number; maxFile?: number };
   /** recorded before the cgroup is made, so a crash cannot orphan it */
   cgroup?: CgroupRecord;
 }

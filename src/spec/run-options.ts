@@ -41,4 +41,7 @@ export interface RunOptions extends ResourceFlags {
   addHost?: string[];
   oomScoreAdj?: number;
   cgroupParent?: string;
+  /** the signal `stop` sends first (default SIGTERM) */
+  stopSignal?: string;
+  logOptions?: { maxSize?: number; maxFile?: number };
 }

@@ -24,7 +24,7 @@ describe("dist/burrow", () => {
     try {
       copyFileSync(BURROW, join(dir, "burrow"));
       Bun.spawnSync(["chmod", "755", join(dir, "burrow"), state]);
-      const r = Bun.spawnSync([join(dir, "burrow"), "--root", state, "run", "--rootfs", busyboxRootfs(), "echo", "alone"], {
+      const r = Bun.spawnSync([join(dir, "burrow"), "--root", state, "run", "--rm", "--rootfs", busyboxRootfs(), "echo", "alone"], {
         cwd: dir,
         env: { PATH: "/usr/bin:/bin", TMPDIR: "/nonexistent" },
         stdout: "pipe",
@@ -65,7 +65,7 @@ describe("dist/burrow", () => {
   });
 
   test("--debug prints each launch step with its time on stderr", () => {
-    const r = Bun.spawnSync([BURROW, "--debug", "--root", mkdtempSync(join(tmpdir(), "burrow-dbg-")), "run", "--rootfs", busyboxRootfs(), "true"], {
+    const r = Bun.spawnSync([BURROW, "--debug", "--root", mkdtempSync(join(tmpdir(), "burrow-dbg-")), "run", "--rm", "--rootfs", busyboxRootfs(), "true"], {
       stderr: "pipe",
     });
     const err = r.stderr.toString();

@@ -25,7 +25,7 @@ afterAll(() => {
 
 /** Start a container in the background, wait until it runs, and give its cgroup dir for a controller. */
 async function withContainer(args: string[], fn: (cgroupDir: (controller: string) => string, pid: number) => Promise<void> | void) {
-  const child = Bun.spawn([BURROW, "--root", root, "run", "--rootfs", rootfs, ...args, "sleep", "30"], { stdout: "pipe", stderr: "pipe" });
+  const child = Bun.spawn([BURROW, "--root", root, "run", "--rm", "--rootfs", rootfs, ...args, "sleep", "30"], { stdout: "pipe", stderr: "pipe" });
   let state: { cgroup: { path: string }; pid: number } | undefined;
   // generous: under an emulated cgroup v2 guest one launch takes seconds
   for (let i = 0; i < 1500 && !state?.pid; i++) {
@@ -48,7 +48,7 @@ async function withContainer(args: string[], fn: (cgroupDir: (controller: string
     child.kill("SIGKILL");
     await child.exited;
     // the next command sweeps what the killed burrow left
-    burrow(["run", "--rootfs", rootfs, "true"], { root });
+    burrow(["run", "--rm", "--rootfs", rootfs, "true"], { root });
   }
 }
 
@@ -94,14 +94,14 @@ describe("each flag lands in its cgroup file", () => {
   });
 
   test("the container sees its own cgroup as / (cgroup namespace)", () => {
-    const r = burrow(["run", "--rootfs", rootfs, "--memory", "64m", "cat", "/proc/self/cgroup"], { root });
+    const r = burrow(["run", "--rm", "--rootfs", rootfs, "--memory", "64m", "cat", "/proc/self/cgroup"], { root });
     for (const line of r.stdout.trim().split("\n")) expect(line).toMatch(/:\/$/);
   });
 });
 
 describe("limits take effect", () => {
   test("past --memory the OOM killer ends it: 137 and a message", () => {
-    const r = burrow(["run", "--rootfs", rootfs, "--memory", "32m", "--memory-swap", "32m", "sh", "-c", "x=$(head -c 200m /dev/zero | tr '\\0' a); echo survived"], {
+    const r = burrow(["run", "--rm", "--rootfs", rootfs, "--memory", "32m", "--memory-swap", "32m", "sh", "-c", "x=$(head -c 200m /dev/zero | tr '\\0' a); echo survived"], {
       root,
     });
     expect(r.exitCode).toBe(137);
@@ -110,17 +110,17 @@ describe("limits take effect", () => {
   });
 
   test("--pids-limit stops a fork bomb", () => {
-    const r = burrow(["run", "--rootfs", rootfs, "--pids-limit", "10", "sh", "-c", "for i in $(seq 30); do sleep 2 & done 2>&1 | grep -c 'can.t fork'; kill $(jobs -p) 2>/dev/null; true"], { root });
+    const r = burrow(["run", "--rm", "--rootfs", rootfs, "--pids-limit", "10", "sh", "-c", "for i in $(seq 30); do sleep 2 & done 2>&1 | grep -c 'can.t fork'; kill $(jobs -p) 2>/dev/null; true"], { root });
     expect(Number(r.stdout.trim())).toBeGreaterThan(0);
   });
 
   test("--cpuset-cpus 0 pins it", () => {
-    const r = burrow(["run", "--rootfs", rootfs, "--cpuset-cpus", "0", "grep", "Cpus_allowed_list", "/proc/self/status"], { root });
+    const r = burrow(["run", "--rm", "--rootfs", rootfs, "--cpuset-cpus", "0", "grep", "Cpus_allowed_list", "/proc/self/status"], { root });
     expect(r.stdout.trim()).toMatch(/:\s+0$/);
   });
 
   test("--cpus 0.5 caps a busy loop near half a CPU", async () => {
-    const child = Bun.spawn([BURROW, "--root", root, "run", "--rootfs", rootfs, "--cpus", "0.5", "sh", "-c", "while :; do :; done"], { stdout: "ignore", stderr: "ignore" });
+    const child = Bun.spawn([BURROW, "--root", root, "run", "--rm", "--rootfs", rootfs, "--cpus", "0.5", "sh", "-c", "while :; do :; done"], { stdout: "ignore", stderr: "ignore" });
     try {
       for (let i = 0; i < 1500 && leftoverContainers(root).length === 0; i++) await Bun.sleep(20);
       await Bun.sleep(300);
@@ -132,7 +132,7 @@ describe("limits take effect", () => {
     } finally {
       child.kill("SIGKILL");
       await child.exited;
-      burrow(["run", "--rootfs", rootfs, "true"], { root });
+      burrow(["run", "--rm", "--rootfs", rootfs, "true"], { root });
     }
   });
 });
@@ -169,7 +169,7 @@ describe("bad limits: one line, 125, nothing left", () => {
   ];
   for (const [flags, message] of cases) {
     test(flags.join(" "), () => {
-      const r = burrow(["run", "--rootfs", rootfs, ...flags, "true"], { root });
+      const r = burrow(["run", "--rm", "--rootfs", rootfs, ...flags, "true"], { root });
       expect(r.exitCode).toBe(125);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toContain(message);
@@ -178,7 +178,7 @@ describe("bad limits: one line, 125, nothing left", () => {
   }
 
   test("a cpuset the host does not have names the file", () => {
-    const r = burrow(["run", "--rootfs", rootfs, "--cpuset-cpus", "64", "true"], { root });
+    const r = burrow(["run", "--rm", "--rootfs", rootfs, "--cpuset-cpus", "64", "true"], { root });
     expect(r.exitCode).toBe(125);
     expect(r.stderr).toMatch(/^burrow: cgroup cpuset\.cpus .*\(E[A-Z]+\)\n$/);
     expect(burrowCgroupDirs()).toEqual([]);
@@ -187,18 +187,18 @@ describe("bad limits: one line, 125, nothing left", () => {
 
 describe("clean-up", () => {
   test("after a run no cgroup of burrow is left in any hierarchy", () => {
-    burrow(["run", "--rootfs", rootfs, "--memory", "64m", "--pids-limit", "50", "true"], { root });
+    burrow(["run", "--rm", "--rootfs", rootfs, "--memory", "64m", "--pids-limit", "50", "true"], { root });
     expect(burrowCgroupDirs()).toEqual([]);
   });
 
   test("a SIGKILLed burrow's cgroup is removed by the next command", async () => {
-    const child = Bun.spawn([BURROW, "--root", root, "run", "--rootfs", rootfs, "--memory", "64m", "sleep", "30"], { stdout: "ignore", stderr: "ignore" });
+    const child = Bun.spawn([BURROW, "--root", root, "run", "--rm", "--rootfs", rootfs, "--memory", "64m", "sleep", "30"], { stdout: "ignore", stderr: "ignore" });
     for (let i = 0; i < 1500 && burrowCgroupDirs().length === 0; i++) await Bun.sleep(20);
     expect(burrowCgroupDirs().length).toBeGreaterThan(0);
     child.kill("SIGKILL");
     await child.exited;
     await Bun.sleep(100);
-    burrow(["run", "--rootfs", rootfs, "true"], { root });
+    burrow(["run", "--rm", "--rootfs", rootfs, "true"], { root });
     expect(burrowCgroupDirs()).toEqual([]);
     expect(leftoverContainers(root)).toEqual([]);
   });

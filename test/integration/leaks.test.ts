@@ -19,7 +19,7 @@ afterAll(() => {
 
 describe("after each run", () => {
   test("a successful run leaves no state dir and no mount", () => {
-    expect(burrow(["run", "--rootfs", rootfs, "-v", `${root}:/data`, "--tmpfs", "/t", "true"], { root }).exitCode).toBe(0);
+    expect(burrow(["run", "--rm", "--rootfs", rootfs, "-v", `${root}:/data`, "--tmpfs", "/t", "true"], { root }).exitCode).toBe(0);
     expect(leftoverContainers(root)).toEqual([]);
     expect(burrowMounts()).toEqual(mountsBefore);
   });
@@ -46,7 +46,7 @@ describe("after each run", () => {
 describe("fds", () => {
   test("the container gets 0, 1, 2 only, even when burrow inherited more", () => {
     const r = Bun.spawnSync(
-      ["bash", "-c", `exec 7</etc/hostname 8>/dev/null; "${BURROW}" --root "${root}" run --rootfs "${rootfs}" ls /proc/self/fd`],
+      ["bash", "-c", `exec 7</etc/hostname 8>/dev/null; "${BURROW}" --root "${root}" run --rm --rootfs "${rootfs}" ls /proc/self/fd`],
       { stdout: "pipe", stderr: "pipe" },
     );
     // ls itself opens one directory fd to list
@@ -56,7 +56,7 @@ describe("fds", () => {
 
 describe("burrow killed with SIGKILL", () => {
   async function killDuring(args: string[], afterMs: number) {
-    const child = Bun.spawn([BURROW, "--root", root, "run", "--rootfs", rootfs, ...args], { stdout: "ignore", stderr: "ignore" });
+    const child = Bun.spawn([BURROW, "--root", root, "run", "--rm", "--rootfs", rootfs, ...args], { stdout: "ignore", stderr: "ignore" });
     await Bun.sleep(afterMs);
     child.kill("SIGKILL");
     await child.exited;
@@ -67,13 +67,13 @@ describe("burrow killed with SIGKILL", () => {
     await Bun.sleep(100);
     expect(Bun.spawnSync(["pgrep", "-f", "exec sleep 30"]).stdout.toString().trim()).toBe("");
     // the state dir may be left by the kill; any later burrow run sweeps it
-    expect(burrow(["run", "--rootfs", rootfs, "true"], { root }).exitCode).toBe(0);
+    expect(burrow(["run", "--rm", "--rootfs", rootfs, "true"], { root }).exitCode).toBe(0);
     expect(leftoverContainers(root)).toEqual([]);
   });
 
   test("killed mid-launch, many times: no mounts, no processes, no state", async () => {
     for (let i = 0; i < 20; i++) await killDuring(["true"], i % 10);
-    expect(burrow(["run", "--rootfs", rootfs, "true"], { root }).exitCode).toBe(0);
+    expect(burrow(["run", "--rm", "--rootfs", rootfs, "true"], { root }).exitCode).toBe(0);
     expect(leftoverContainers(root)).toEqual([]);
     expect(burrowMounts()).toEqual(mountsBefore);
     expect(strayBurrowProcesses()).toEqual([]);

@@ -8,7 +8,7 @@ import { burrow, burrowMounts, busyboxRootfs, leftoverContainers, tempRoot } fro
 
 const root = tempRoot();
 const rootfs = busyboxRootfs();
-const run = (...args: string[]) => burrow(["run", "--rootfs", rootfs, ...args], { root });
+const run = (...args: string[]) => burrow(["run", "--rm", "--rootfs", rootfs, ...args], { root });
 
 afterAll(() => {
   expect(leftoverContainers(root)).toEqual([]);
@@ -63,7 +63,7 @@ describe("ipc namespace", () => {
     const hostQueue = /(\d+)/.exec(host)?.[1];
     expect(hostQueue).toBeDefined();
     try {
-      const r = burrow(["run", "--rootfs", "/", "sh", "-c", "ipcs -q | grep -c '^0x' ; ipcmk -Q >/dev/null; ipcs -q | grep -c '^0x'"], { root });
+      const r = burrow(["run", "--rm", "--rootfs", "/", "sh", "-c", "ipcs -q | grep -c '^0x' ; ipcmk -Q >/dev/null; ipcs -q | grep -c '^0x'"], { root });
       expect(r.stdout.split("\n").slice(0, 2)).toEqual(["0", "1"]);
       const after = Bun.spawnSync(["ipcs", "-q"]).stdout.toString();
       expect(after.split("\n").filter((l) => l.startsWith("0x")).length).toBe(
@@ -78,7 +78,7 @@ describe("ipc namespace", () => {
   test("--ipc host shares them", () => {
     const q = /(\d+)/.exec(Bun.spawnSync(["ipcmk", "-Q"]).stdout.toString())![1]!;
     try {
-      const r = burrow(["run", "--rootfs", "/", "--ipc", "host", "ipcs", "-q"], { root });
+      const r = burrow(["run", "--rm", "--rootfs", "/", "--ipc", "host", "ipcs", "-q"], { root });
       expect(r.stdout).toContain(q);
     } finally {
       Bun.spawnSync(["ipcrm", "-q", q]);

@@ -61,7 +61,7 @@ describe("rootless with a subordinate id range", () => {
 
   test("the caller is root inside and itself outside", async () => {
     const { rootfs, root } = setupFor(user);
-    const r = burrow(["run", "--rootfs", rootfs, "sh", "-c", "id -u; cat /proc/self/uid_map; sleep 0.3 & ps -o user= -o comm= ; wait"], {
+    const r = burrow(["run", "--rm", "--rootfs", rootfs, "sh", "-c", "id -u; cat /proc/self/uid_map; sleep 0.3 & ps -o user= -o comm= ; wait"], {
       root,
       asUser: user,
     });
@@ -77,7 +77,7 @@ describe("rootless with a subordinate id range", () => {
   test("the container's process runs as the caller's uid on the host", async () => {
     const { rootfs, root } = setupFor(user);
     const child = Bun.spawn(
-      ["setpriv", `--reuid=${user.uid}`, `--regid=${user.gid}`, "--init-groups", "dist/burrow", "--root", root, "run", "--rootfs", rootfs, "sleep", "2"],
+      ["setpriv", `--reuid=${user.uid}`, `--regid=${user.gid}`, "--init-groups", "dist/burrow", "--root", root, "run", "--rm", "--rootfs", rootfs, "sleep", "2"],
       { env: { PATH: process.env.PATH!, HOME: user.home }, stdout: "pipe", stderr: "pipe" },
     );
     let sleeper: number | undefined;
@@ -95,7 +95,7 @@ describe("rootless with a subordinate id range", () => {
 
   test("isolation holds: hostname, pid 1, only lo, mounts private", () => {
     const { rootfs, root } = setupFor(user);
-    const r = burrow(["run", "--rootfs", rootfs, "--hostname", "rl", "sh", "-c", "hostname; echo $$; ls /sys/class/net; touch /tmp/x && echo w"], {
+    const r = burrow(["run", "--rm", "--rootfs", rootfs, "--hostname", "rl", "sh", "-c", "hostname; echo $$; ls /sys/class/net; touch /tmp/x && echo w"], {
       root,
       asUser: user,
     });
@@ -104,7 +104,7 @@ describe("rootless with a subordinate id range", () => {
 
   test("volumes and --read-only work without privileges", () => {
     const { rootfs, root } = setupFor(user);
-    const r = burrow(["run", "--rootfs", rootfs, "--read-only", "-v", `${root}:/data`, "sh", "-c", "touch /x 2>/dev/null || echo ro; echo hi > /data/f; cat /data/f"], {
+    const r = burrow(["run", "--rm", "--rootfs", rootfs, "--read-only", "-v", `${root}:/data`, "sh", "-c", "touch /x 2>/dev/null || echo ro; echo hi > /data/f; cat /data/f"], {
       root,
       asUser: user,
     });
@@ -118,14 +118,14 @@ describe("rootless without a subordinate id range", () => {
   test("maps just the caller, and still runs", () => {
     Bun.spawnSync(["sed", "-i", `/^${user.name}:/d`, "/etc/subuid", "/etc/subgid"]);
     const { rootfs, root } = setupFor(user);
-    const r = burrow(["run", "--rootfs", rootfs, "sh", "-c", "id -u; cat /proc/self/uid_map | wc -l; cat /proc/self/setgroups"], { root, asUser: user });
+    const r = burrow(["run", "--rm", "--rootfs", rootfs, "sh", "-c", "id -u; cat /proc/self/uid_map | wc -l; cat /proc/self/setgroups"], { root, asUser: user });
     expect(withoutWarnings(r.stderr)).toBe("");
     expect(r.stdout.trim().split("\n")).toEqual(["0", "1", "deny"]);
   });
 
   test("--userns host is refused for an unprivileged user", () => {
     const { rootfs, root } = setupFor(user);
-    const r = burrow(["run", "--rootfs", rootfs, "--userns", "host", "true"], { root, asUser: user });
+    const r = burrow(["run", "--rm", "--rootfs", rootfs, "--userns", "host", "true"], { root, asUser: user });
     expect(r.exitCode).toBe(125);
     expect(r.stderr).toContain("cannot share the host's user namespace");
   });

@@ -15,7 +15,7 @@ afterAll(() => {
 
 /** Start a container and wait until it printed "ready". */
 async function startReady(args: string[]) {
-  const child = burrowAsync(["run", "--rootfs", rootfs, ...args], { root });
+  const child = burrowAsync(["run", "--rm", "--rootfs", rootfs, ...args], { root });
   const reader = child.stdout.getReader();
   let out = "";
   while (!out.includes("ready")) {
@@ -70,14 +70,14 @@ describe("--init", () => {
 
   test("init reaps orphaned zombies", async () => {
     // the background sleep's parent sh exits; its orphan is re-parented to init
-    const r = burrowAsync(["run", "--rootfs", rootfs, "--init", "sh", "-c", "sh -c 'sleep 0.1 &'; sleep 0.4; ps -o stat= | grep -c Z || true"], { root });
+    const r = burrowAsync(["run", "--rm", "--rootfs", rootfs, "--init", "sh", "-c", "sh -c 'sleep 0.1 &'; sleep 0.4; ps -o stat= | grep -c Z || true"], { root });
     const out = await new Response(r.stdout).text();
     expect(await r.exited).toBe(0);
     expect(out.trim()).toBe("0");
   });
 
   test("init is PID 1 and the command is its child", async () => {
-    const r = burrowAsync(["run", "--rootfs", rootfs, "--init", "sh", "-c", "echo $$; cat /proc/1/comm"], { root });
+    const r = burrowAsync(["run", "--rm", "--rootfs", rootfs, "--init", "sh", "-c", "echo $$; cat /proc/1/comm"], { root });
     const out = await new Response(r.stdout).text();
     expect(out).toBe("2\nburrow-init\n");
   });

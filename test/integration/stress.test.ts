@@ -23,7 +23,7 @@ function check() {
 test("1,000 sequential launches", () => {
   for (let i = 0; i < 1000; i++) {
     const code = i % 256;
-    const r = Bun.spawnSync([BURROW, "--root", root, "run", "--rootfs", rootfs, "sh", "-c", `exit ${code}`], { stdout: "ignore", stderr: "pipe" });
+    const r = Bun.spawnSync([BURROW, "--root", root, "run", "--rm", "--rootfs", rootfs, "sh", "-c", `exit ${code}`], { stdout: "ignore", stderr: "pipe" });
     if (r.exitCode !== code) throw new Error(`launch ${i}: exit ${r.exitCode}, wanted ${code}: ${r.stderr}`);
   }
   check();
@@ -36,7 +36,7 @@ test("200 launches, 8 at a time", async () => {
     while (next < 200) {
       const i = next++;
       const code = (i * 7) % 256;
-      const p = Bun.spawn([BURROW, "--root", root, "run", "--rootfs", rootfs, "sh", "-c", `exit ${code}`], { stdout: "ignore", stderr: "pipe" });
+      const p = Bun.spawn([BURROW, "--root", root, "run", "--rm", "--rootfs", rootfs, "sh", "-c", `exit ${code}`], { stdout: "ignore", stderr: "pipe" });
       const got = await p.exited;
       if (got !== code) failures.push(`launch ${i}: exit ${got}, wanted ${code}: ${await new Response(p.stderr).text()}`);
     }

@@ -56,15 +56,29 @@ export class CgroupV1 implements Cgroup {
   create(resources: Resources | undefined): void {
     for (const [c, mount] of v1MountPoints()) {
       try {
-        makeCgroupDirs(mount, this.path, (dir, parent) => {
-          // a new cpuset is empty: it cannot take a process until it has CPUs and memory nodes
-          if (c === "cpuset") for (const f of ["cpuset.cpus", "cpuset.mems"]) writeCgroupFile(dir, f, readCgroupFile(parent, f) ?? "");
-        });
+        makeCgroupDirs(mount, this.path);
+        if (c === "cpuset") this.fillCpusets(mount);
       } catch (err) {
         throw fromSystemError(err, `create cgroup ${c}`, join(mount, this.path));
       }
     }
     if (resources) this.update(resources);
+  }
+
+  /**
+   * A new cpuset is empty and takes no process until it has CPUs and memory
+   * nodes. Every level is checked, not only the ones this burrow made: a
+   * concurrent or killed burrow may have made a parent and not filled it yet.
+   */
+  private fillCpusets(mount: string): void {
+    let parent = mount;
+    for (const part of this.path.split("/").filter(Boolean)) {
+      const dir = join(parent, part);
+      for (const f of ["cpuset.cpus", "cpuset.mems"]) {
+        if (!readCgroupFile(dir, f)) writeCgroupFile(dir, f, readCgroupFile(parent, f) ?? "");
+      }
+      parent = dir;
+    }
   }
 
   update(r: Resources): void {
