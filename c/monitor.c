@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -245,6 +246,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   close(5); /* our own executable: nothing else needs it */
+  prctl(PR_SET_NAME, "burrow-monitor", 0, 0, 0);
   setsid(); /* no terminal hangup reaches the container through us */
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
@@ -282,9 +284,12 @@ int main(int argc, char **argv) {
     die("clone");
   }
   burrow_forward_stop(); /* a signal to the monitor is not one for the container */
-  for (int fd = CHILD_STDIN; fd <= CHILD_PTY_SOCKET; fd++) close(fd);
-  if (tty) close(ptysock[1]);
-  else {
+  /* only what we put there: other fds (the launch's pipes) may have taken the free numbers */
+  if (tty) {
+    close(CHILD_PTY_SOCKET);
+    close(ptysock[1]);
+  } else {
+    for (int fd = CHILD_STDIN; fd <= CHILD_STDERR; fd++) close(fd);
     close(out_pipe[1]);
     close(err_pipe[1]);
     if (keep_stdin) close(in_pipe[0]);

@@ -2,6 +2,7 @@
  * Every test runs against the real binary: build it first when it is
  * missing or older than the sources.
  */
+import { setDefaultTimeout } from "bun:test";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -22,3 +23,6 @@ if (stale) {
   const r = Bun.spawnSync(["bun", "run", "build"], { cwd: repo, stdout: "inherit", stderr: "inherit" });
   if (r.exitCode !== 0) throw new Error("bun run build failed");
 }
+
+// launches take milliseconds here but seconds in the emulated cgroup v2 guest
+setDefaultTimeout(60_000);

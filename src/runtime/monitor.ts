@@ -7,6 +7,7 @@
 import { closeSync, readFileSync, writeSync } from "node:fs";
 // the build (scripts/build.ts) compiles c/monitor.c to this path first
 import monitorPath from "../../c/build/monitor" with { type: "file" };
+import { isDebug } from "../debug.ts";
 import { memfd, receiveHandshake, socketPair } from "../linux/launcher.ts";
 import { rootOverride } from "./paths.ts";
 import { processStartTime } from "./state.ts";
@@ -51,7 +52,12 @@ export function startMonitor(plan: Uint8Array, opts: MonitorOptions): MonitorSta
     // fds 3, 4, 5 in the monitor: the plan, the control socket, its own executable
     const child = Bun.spawn(
       ["/proc/self/fd/5", opts.stateDir, flags, String(opts.logMaxSize ?? 0), String(opts.logMaxFiles ?? 1), "--", ...opts.exitCommand],
-      { stdio: ["ignore", "ignore", "ignore", planFd, theirs, exe], env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } },
+      {
+        argv0: "burrow-monitor",
+        // with --debug the monitor's own complaints reach the terminal
+        stdio: ["ignore", "ignore", isDebug() ? "inherit" : "ignore", planFd, theirs, exe],
+        env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+      },
     );
     child.unref();
     closeSync(theirs);

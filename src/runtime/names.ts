@@ -31,8 +31,7 @@ export function reserveName(name: string, id: string): void {
     }
     if (existsSync(containerDir(owner))) {
       throw new BurrowError({
-        step: "Conflict.",
-        reason: `The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name`,
+        step: `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
       });
     }
     releaseName(name, owner); // its container is gone: a leftover of a crash

@@ -60,7 +60,8 @@ function prepare(opts: RunOptions, detached: boolean, restartPolicy?: RestartPol
     restartPolicy,
     restartCount: 0,
     logOptions: opts.logOptions,
-    owner: detached ? undefined : { pid: process.pid, startTime: processStartTime(process.pid) ?? "" },
+    // the creator owns it until a monitor takes over: if it dies first, the sweep cleans up
+    owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? "" },
   };
   reserveName(name, id);
   let stateDir: string;
@@ -189,6 +190,7 @@ export function startPrepared(state: ContainerState, stateDir: string, spec: Spe
     pid: launched.pid,
     pidStartTime: processStartTime(launched.pid),
     monitor: { pid: launched.monitorPid!, startTime: processStartTime(launched.monitorPid!) ?? "" },
+    owner: undefined,
     startedAt: new Date().toISOString(),
     finishedAt: undefined,
     exitCode: undefined,
