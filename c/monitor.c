@@ -256,6 +256,14 @@ int main(int argc, char **argv) {
   g_log_files = atoi(argv[4]) > 0 ? atoi(argv[4]) : 1;
   for (int i = 0; i < MAX_CLIENTS; i++) g_clients[i].fd = -1;
 
+  /* hold the numbers the plan expects, so that no pipe or socket below lands on them */
+  {
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0) die("open /dev/null");
+    for (int fd = CHILD_STDIN; fd <= CHILD_PTY_SOCKET; fd++)
+      if (dup3(null, fd, O_CLOEXEC) < 0) die("dup3");
+    close(null);
+  }
   g_dir = open(argv[1], O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (g_dir < 0) die("open state dir");
   open_log();
@@ -272,9 +280,7 @@ int main(int argc, char **argv) {
       if (pipe2(in_pipe, O_CLOEXEC) < 0) die("pipe");
       if (dup2(in_pipe[0], CHILD_STDIN) < 0) die("dup2");
     } else {
-      int null = open("/dev/null", O_RDONLY);
-      if (null < 0 || dup2(null, CHILD_STDIN) < 0) die("open /dev/null");
-      close(null);
+      /* fd 10 already is /dev/null (CLOEXEC): the child's dup2 onto 0 clears that */
     }
     if (dup2(out_pipe[1], CHILD_STDOUT) < 0 || dup2(err_pipe[1], CHILD_STDERR) < 0) die("dup2");
   }
@@ -284,12 +290,10 @@ int main(int argc, char **argv) {
     die("clone");
   }
   burrow_forward_stop(); /* a signal to the monitor is not one for the container */
-  /* only what we put there: other fds (the launch's pipes) may have taken the free numbers */
+  for (int fd = CHILD_STDIN; fd <= CHILD_PTY_SOCKET; fd++) close(fd);
   if (tty) {
-    close(CHILD_PTY_SOCKET);
     close(ptysock[1]);
   } else {
-    for (int fd = CHILD_STDIN; fd <= CHILD_STDERR; fd++) close(fd);
     close(out_pipe[1]);
     close(err_pipe[1]);
     if (keep_stdin) close(in_pipe[0]);

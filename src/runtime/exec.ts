@@ -79,13 +79,17 @@ function buildExecPlan(spec: Spec, pidfd: number, stdio: Stdio | undefined, deta
   return { cloneFlags: 0, ops };
 }
 
+function notRunning(state: ContainerState): BurrowError {
+  return new BurrowError({ step: `container ${state.name} is not running`, exitCode: 1 });
+}
+
 /** Run the command; its exit code (0 at once for --detach). */
 export function execInContainer(state: ContainerState, opts: ExecOptions): number {
   if (!isRunning(state)) {
-    throw new BurrowError({ step: "container", object: state.name, reason: "is not running", exitCode: 1 });
+    throw notRunning(state);
   }
   const pidfd = pidfdOpen(state.pid!);
-  if (pidfd === undefined) throw new BurrowError({ step: "container", object: state.name, reason: "is not running", exitCode: 1 });
+  if (pidfd === undefined) throw notRunning(state);
   const tty = opts.tty ? socketPair() : undefined;
   const nullFd = !opts.tty && (!opts.interactive || opts.detach) ? openSync("/dev/null", "r") : undefined;
   try {

@@ -4,9 +4,10 @@
 import { readdirSync } from "node:fs";
 import { BurrowError } from "../errors.ts";
 import { containersDir } from "./paths.ts";
-import { loadState, type ContainerState } from "./state.ts";
+import { loadState, sweepStale, type ContainerState } from "./state.ts";
 
 export function listContainers(): ContainerState[] {
+  sweepStale(); // what a killed burrow left is gone before anyone looks
   let ids: string[];
   try {
     ids = readdirSync(containersDir()).filter((d) => !d.startsWith("."));

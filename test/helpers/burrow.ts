@@ -121,3 +121,12 @@ export function strayBurrowProcesses(): number[] {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * End every burrow process a test started under its own --root (a test
+ * that failed half-way may leave some behind; setsid(1) can fork, so the
+ * pid the test holds is not always burrow's).
+ */
+export function killBurrowsUnder(root: string): void {
+  Bun.spawnSync(["pkill", "-KILL", "-f", `${BURROW} --root ${root} `]);
+}

@@ -5,13 +5,15 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { BURROW, burrow, busyboxRootfs, leftoverContainers, tempRoot } from "../helpers/burrow.ts";
+import { BURROW, burrow, busyboxRootfs, killBurrowsUnder, leftoverContainers, tempRoot } from "../helpers/burrow.ts";
 import { closePty, expectOutput, openPty, resize, termios, type } from "../helpers/pty.ts";
 
 const root = tempRoot();
 const rootfs = busyboxRootfs();
 
 afterAll(() => {
+  killBurrowsUnder(root);
+  burrow(["rm", "-f", ...burrow(["ps", "-aq"], { root }).stdout.split("\n").filter(Boolean)], { root });
   expect(leftoverContainers(root)).toEqual([]);
   rmSync(root, { recursive: true, force: true });
 });
