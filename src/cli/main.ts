@@ -13,44 +13,37 @@ import { VERSION } from "../version.ts";
 import type { Command } from "./command.ts";
 import { commandHelp, optionLines } from "./help.ts";
 import { parseArgs } from "./options.ts";
-import { attachCommand } from "./attach.ts";
-import { containerExitedCommand } from "./container-exited.ts";
-import { containerPruneCommand } from "./container-prune.ts";
-import { execCommand } from "./exec.ts";
-import { inspectCommand } from "./inspect.ts";
-import { killCommand, restartCommand, rmCommand, startCommand, stopCommand, waitCommand } from "./lifecycle-verbs.ts";
-import { logsCommand } from "./logs.ts";
-import { psCommand } from "./ps.ts";
-import { runCommand } from "./run.ts";
-import { statsCommand } from "./stats.ts";
-import { updateCommand } from "./update.ts";
-import { versionCommand } from "./version.ts";
-
-const commands: Record<string, Command> = {
-  run: runCommand,
-  exec: execCommand,
-  ps: psCommand,
-  logs: logsCommand,
-  attach: attachCommand,
-  stop: stopCommand,
-  start: startCommand,
-  restart: restartCommand,
-  kill: killCommand,
-  rm: rmCommand,
-  wait: waitCommand,
-  inspect: inspectCommand,
-  stats: statsCommand,
-  update: updateCommand,
-  version: versionCommand,
-  "container-exited": containerExitedCommand,
+/**
+ * Verbs are loaded when used: every module evaluated at start-up is paid for
+ * by every container launch, so `run` does not load `stats` or `logs`.
+ */
+type Lazy = () => Command;
+/* eslint-disable @typescript-eslint/no-require-imports */
+const commands: Record<string, Lazy> = {
+  run: () => require("./run.ts").runCommand,
+  exec: () => require("./exec.ts").execCommand,
+  ps: () => require("./ps.ts").psCommand,
+  logs: () => require("./logs.ts").logsCommand,
+  attach: () => require("./attach.ts").attachCommand,
+  stop: () => require("./lifecycle-verbs.ts").stopCommand,
+  start: () => require("./lifecycle-verbs.ts").startCommand,
+  restart: () => require("./lifecycle-verbs.ts").restartCommand,
+  kill: () => require("./lifecycle-verbs.ts").killCommand,
+  rm: () => require("./lifecycle-verbs.ts").rmCommand,
+  wait: () => require("./lifecycle-verbs.ts").waitCommand,
+  inspect: () => require("./inspect.ts").inspectCommand,
+  stats: () => require("./stats.ts").statsCommand,
+  update: () => require("./update.ts").updateCommand,
+  version: () => require("./version.ts").versionCommand,
+  "container-exited": () => require("./container-exited.ts").containerExitedCommand,
 };
 
 /** `burrow container VERB`: Docker's management-command spelling */
-const containerCommands: Record<string, Command> = {
+const containerCommands: Record<string, Lazy> = {
   ...commands,
-  ls: psCommand,
-  list: psCommand,
-  prune: containerPruneCommand,
+  ls: commands.ps!,
+  list: commands.ps!,
+  prune: () => require("./container-prune.ts").containerPruneCommand,
 };
 
 const globalOptions = {
@@ -63,6 +56,7 @@ const globalOptions = {
 
 function mainHelp(): string {
   const verbs = Object.values(commands)
+    .map((load) => load())
     .filter((c) => !c.hidden)
     .map((c) => `  ${c.meta.name.padEnd(10)} ${c.meta.description}`)
     .join("\n");
@@ -98,14 +92,14 @@ async function main(argv: string[]): Promise<number> {
     return verb || g.help ? 0 : ExitCode.Failed;
   }
   if (verb === "help") {
-    const target = rest[0] ? commands[rest[0]] : undefined;
+    const target = rest[0] ? commands[rest[0]]?.() : undefined;
     process.stdout.write(target ? commandHelp(target) : mainHelp());
     return 0;
   }
-  let cmd = commands[verb];
+  let cmd = commands[verb]?.();
   let verbArgs = rest;
   if (verb === "container") {
-    cmd = containerCommands[rest[0] ?? ""];
+    cmd = containerCommands[rest[0] ?? ""]?.();
     verbArgs = rest.slice(1);
     if (!cmd) throw new BurrowError({ step: `'container ${rest[0] ?? ""}' is not a burrow command`, hint: "see 'burrow --help'" });
   }

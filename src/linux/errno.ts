@@ -2,12 +2,22 @@
  * errno numbers as names and messages, the way libc's strerror prints them,
  * so that errors read like every other Linux tool's.
  */
-import { constants } from "node:os";
+/**
+ * Linux's errno numbers (asm-generic/errno-base.h, errno.h; the same on
+ * x86_64 and arm64). A table of our own: node:os would cost start-up time.
+ */
+const NUMBERS: Record<string, number> = {
+  EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, ENXIO: 6, E2BIG: 7, ENOEXEC: 8, EBADF: 9, ECHILD: 10,
+  EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, ENOTBLK: 15, EBUSY: 16, EEXIST: 17, EXDEV: 18, ENODEV: 19,
+  ENOTDIR: 20, EISDIR: 21, EINVAL: 22, ENFILE: 23, EMFILE: 24, ENOTTY: 25, ETXTBSY: 26, EFBIG: 27, ENOSPC: 28,
+  ESPIPE: 29, EROFS: 30, EMLINK: 31, EPIPE: 32, EDOM: 33, ERANGE: 34, EDEADLK: 35, ENAMETOOLONG: 36, ENOLCK: 37,
+  ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40, ENOMSG: 42, EOVERFLOW: 75, EBADMSG: 74, ENOTSUP: 95, EOPNOTSUPP: 95,
+  EADDRINUSE: 98, EADDRNOTAVAIL: 99, ENETUNREACH: 101, ECONNRESET: 104, ETIMEDOUT: 110, ECONNREFUSED: 111,
+  EHOSTUNREACH: 113, ESTALE: 116, EDQUOT: 122,
+};
 
 const names = new Map<number, string>();
-for (const [name, value] of Object.entries(constants.errno)) {
-  if (!names.has(value)) names.set(value, name);
-}
+for (const [name, value] of Object.entries(NUMBERS)) if (!names.has(value)) names.set(value, name);
 
 /** The most common ones, worded as glibc words them. */
 const messages: Record<string, string> = {
@@ -69,5 +79,5 @@ export function errnoMessage(errno: number): string {
 
 /** The number for a name such as "EACCES" (0 when unknown). */
 export function errnoNumber(name: string): number {
-  return (constants.errno as Record<string, number>)[name] ?? 0;
+  return NUMBERS[name] ?? 0;
 }

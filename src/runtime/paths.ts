@@ -3,7 +3,6 @@
  * /var/lib/burrow (images, layers). Unprivileged: $XDG_RUNTIME_DIR/burrow
  * and ~/.local/share/burrow. `--root DIR` puts everything under DIR.
  */
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
 export interface Roots {
@@ -29,7 +28,7 @@ export function roots(): Roots {
   if (process.getuid!() === 0) return { run: "/run/burrow", data: "/var/lib/burrow" };
   const uid = process.getuid!();
   const runtimeDir = process.env.XDG_RUNTIME_DIR || `/tmp/burrow-run-${uid}`;
-  const dataHome = process.env.XDG_DATA_HOME || join(homedir(), ".local", "share");
+  const dataHome = process.env.XDG_DATA_HOME || join(process.env.HOME || `/tmp/burrow-home-${uid}`, ".local", "share");
   return { run: join(runtimeDir, "burrow"), data: join(dataHome, "burrow") };
 }
 
