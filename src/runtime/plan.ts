@@ -4,7 +4,7 @@
  * decision about order, fallbacks and flags is made here, where it can be
  * read and tested; the child only executes.
  */
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { BurrowError, fromSystemError } from "../errors.ts";
 import { capabilityMask, lastCap } from "../linux/capabilities.ts";
 import { MS, parseMountOptions } from "../linux/mount-options.ts";
@@ -128,7 +128,10 @@ function rootfsOps(spec: Spec, rootfs: string, newNs: Set<NamespaceType>, userns
   }
   ops.push({ code: Op.OpenRoot, strs: [rootfs], step: "open rootfs", object: rootfs });
 
-  for (const mount of spec.mounts) ops.push(containerMountOp(adaptMount(mount, newNs, userns)));
+  for (const mount of spec.mounts) {
+    const adapted = adaptMount(mount, newNs, userns);
+    if (adapted) ops.push(containerMountOp(adapted));
+  }
 
   const devices = spec.linux.devices ?? [];
   // a user namespace may not mknod: bind the host's node instead
@@ -160,7 +163,7 @@ function hasMountAt(spec: Spec, destination: string): boolean {
  * namespace that shares the host's pid (net, ipc) namespace gets a bind of
  * the host's /proc (/sys, /dev/mqueue) instead, as runc and crun do.
  */
-function adaptMount(mount: Mount, newNs: Set<NamespaceType>, userns: boolean): Mount {
+function adaptMount(mount: Mount, newNs: Set<NamespaceType>, userns: boolean): Mount | undefined {
   if (!userns) return mount;
   const bindInstead = (source: string, extra: string[]): Mount => ({
     destination: mount.destination,
@@ -170,7 +173,8 @@ function adaptMount(mount: Mount, newNs: Set<NamespaceType>, userns: boolean): M
   });
   if (mount.type === "proc" && !newNs.has("pid")) return bindInstead("/proc", []);
   if (mount.type === "sysfs" && !newNs.has("network")) return bindInstead("/sys", ["ro"]);
-  if (mount.type === "mqueue" && !newNs.has("ipc")) return bindInstead("/dev/mqueue", []);
+  // a host without /dev/mqueue has nothing to share: the container goes without
+  if (mount.type === "mqueue" && !newNs.has("ipc")) return existsSync("/dev/mqueue") ? bindInstead("/dev/mqueue", []) : undefined;
   return mount;
 }
 
