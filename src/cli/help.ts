@@ -25,6 +25,7 @@ export function commandHelp(cmd: Command): string {
 export function optionLines(options: OptionDefs): string {
   const rows = Object.entries(options)
     .filter(([, d]) => !d.hidden)
+    .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, d]) => {
       const short = d.alias ? `-${Array.isArray(d.alias) ? d.alias[0] : d.alias}, ` : "    ";
       const hint = d.type === "string" ? ` ${d.valueHint ?? (d.multiple ? "list" : "string")}` : "";
