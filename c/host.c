@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -54,4 +56,14 @@ int burrow_pidfd_open(int pid) {
 int burrow_memfd(const char *name, unsigned flags) {
   int fd = memfd_create(name, flags);
   return fd < 0 ? -errno : fd;
+}
+
+/* mknod(2) for device nodes, fifos and overlayfs whiteouts (char 0:0) in layers */
+int burrow_mknod(const char *path, unsigned mode, uint64_t dev) {
+  return mknod(path, (mode_t)mode, (dev_t)dev) < 0 ? -errno : 0;
+}
+
+/* lsetxattr(2): security.capability of unpacked files, trusted.overlay.opaque of opaque dirs */
+int burrow_lsetxattr(const char *path, const char *name, const void *value, uint64_t size) {
+  return lsetxattr(path, name, value, (size_t)size, 0) < 0 ? -errno : 0;
 }

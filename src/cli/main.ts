@@ -35,7 +35,22 @@ const commands: Record<string, Lazy> = {
   stats: () => require("./stats.ts").statsCommand,
   update: () => require("./update.ts").updateCommand,
   version: () => require("./version.ts").versionCommand,
+  images: () => require("./image-verbs.ts").imagesCommand,
+  import: () => require("./import.ts").importCommand,
+  rmi: () => require("./image-verbs.ts").rmiCommand,
+  tag: () => require("./image-verbs.ts").tagCommand,
   "container-exited": () => require("./container-exited.ts").containerExitedCommand,
+};
+
+/** `burrow image VERB` */
+const imageCommands: Record<string, Lazy> = {
+  ls: commands.images!,
+  list: commands.images!,
+  import: commands.import!,
+  rm: commands.rmi!,
+  tag: commands.tag!,
+  inspect: () => require("./image-verbs.ts").imageInspectCommand,
+  prune: () => require("./image-verbs.ts").imagePruneCommand,
 };
 
 /** `burrow container VERB`: Docker's management-command spelling */
@@ -98,10 +113,10 @@ async function main(argv: string[]): Promise<number> {
   }
   let cmd = commands[verb]?.();
   let verbArgs = rest;
-  if (verb === "container") {
-    cmd = containerCommands[rest[0] ?? ""]?.();
+  if (verb === "container" || verb === "image") {
+    cmd = (verb === "container" ? containerCommands : imageCommands)[rest[0] ?? ""]?.();
     verbArgs = rest.slice(1);
-    if (!cmd) throw new BurrowError({ step: `'container ${rest[0] ?? ""}' is not a burrow command`, hint: "see 'burrow --help'" });
+    if (!cmd) throw new BurrowError({ step: `'${verb} ${rest[0] ?? ""}' is not a burrow command`, hint: "see 'burrow --help'" });
   }
   if (!cmd) throw new BurrowError({ step: `'${verb}' is not a burrow command`, hint: "see 'burrow --help'" });
   try {

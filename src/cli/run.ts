@@ -22,6 +22,7 @@ const options: OptionDefs = {
   "cgroup-parent": { type: "string", description: "Parent cgroup for the container (default burrow)" },
   cgroupns: { type: "string", description: "Cgroup namespace to use (host|private)" },
   dns: { type: "string", multiple: true, description: "Set custom DNS servers" },
+  entrypoint: { type: "string", description: "Overwrite the default ENTRYPOINT of the image" },
   env: { type: "string", alias: "e", multiple: true, description: "Set environment variables" },
   "env-file": { type: "string", multiple: true, description: "Read in a file of environment variables" },
   "group-add": { type: "string", multiple: true, description: "Add additional groups to join" },
@@ -58,11 +59,15 @@ const options: OptionDefs = {
 
 export function runOptionsFrom(args: ParsedArgs): RunOptions {
   const rootfs = str(args, "rootfs");
-  if (!rootfs) throw usageError("burrow run needs --rootfs DIR (images are not supported yet)");
-  const command = args.positionals;
-  if (command.length === 0) throw usageError("burrow run needs a command to run");
+  // without --rootfs the first argument is the image, as with Docker
+  const image = rootfs ? undefined : args.positionals[0];
+  if (!rootfs && !image) throw usageError("burrow run needs an image (or --rootfs DIR)");
+  const command = rootfs ? args.positionals : args.positionals.slice(1);
+  if (rootfs && command.length === 0) throw usageError("burrow run needs a command to run");
   return {
     rootfs,
+    image,
+    entrypoint: str(args, "entrypoint"),
     command,
     name: str(args, "name"),
     hostname: str(args, "hostname"),
@@ -125,7 +130,7 @@ export function parseRestartPolicy(text: string | undefined): RestartPolicy | un
 
 export const runCommand: Command = {
   meta: { name: "run", description: "Run a command in a new container" },
-  usage: "[OPTIONS] --rootfs DIR [--] COMMAND [ARG...]",
+  usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]  |  [OPTIONS] --rootfs DIR [--] COMMAND [ARG...]",
   options,
   stopAtPositional: true,
   run(args) {

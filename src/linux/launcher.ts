@@ -26,6 +26,8 @@ const symbols = {
   burrow_pidfd_open: { args: [FFIType.i32], returns: FFIType.i32 },
   burrow_memfd: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
   burrow_isatty: { args: [FFIType.i32], returns: FFIType.i32 },
+  burrow_mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
+  burrow_lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
   burrow_tty_raw: { args: [FFIType.i32], returns: FFIType.i32 },
   burrow_tty_restore: { args: [], returns: FFIType.i32 },
   burrow_tty_copy_size: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
@@ -151,6 +153,20 @@ export function memfd(name: string, flags: number): number {
   const r = launcher().burrow_memfd(ptr(Buffer.from(`${name}\0`)), flags);
   if (r < 0) throw new BurrowError({ step: "memfd_create", object: name, errno: -r });
   return r;
+}
+
+const cstr = (s: string) => Buffer.from(`${s}\0`);
+
+/** mknod(2): node:fs has none. */
+export function mknod(path: string, mode: number, dev: bigint): void {
+  const r = launcher().burrow_mknod(ptr(cstr(path)), mode, dev);
+  if (r < 0) throw new BurrowError({ step: "mknod", object: path, errno: -r });
+}
+
+export function lsetxattr(path: string, name: string, value: Uint8Array): void {
+  const buf = value.length > 0 ? value : new Uint8Array(1);
+  const r = launcher().burrow_lsetxattr(ptr(cstr(path)), ptr(cstr(name)), ptr(buf), value.length);
+  if (r < 0) throw new BurrowError({ step: `setxattr ${name}`, object: path, errno: -r });
 }
 
 /** isatty(3): node:tty would cost ~9 ms of start-up to import. */

@@ -13,7 +13,7 @@ import { openCgroup } from "./container-cgroup.ts";
 import { loadSpec, recordedExitCode } from "./container-files.ts";
 import { withContainerLock } from "./lock.ts";
 import { releaseName } from "./names.ts";
-import { containerDir } from "./paths.ts";
+import { containerDir, removeContainerData } from "./paths.ts";
 import { makeCgroup, startPrepared } from "./run.ts";
 import { isAlive, loadState, processStartTime, removeStateDir, saveState, type ContainerState } from "./state.ts";
 
@@ -234,6 +234,7 @@ export function destroyContainer(id: string): void {
   withContainerLock(id, () => {
     const s = loadState(id);
     if (s?.cgroup) openCgroup(s.cgroup).destroy();
+    removeContainerData(id);
     removeStateDir(id);
     if (s) releaseName(s.name, id);
   });

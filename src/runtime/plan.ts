@@ -9,6 +9,7 @@ import { BurrowError, fromSystemError } from "../errors.ts";
 import { capabilityMask, lastCap } from "../linux/capabilities.ts";
 import { MS, parseMountOptions } from "../linux/mount-options.ts";
 import { DEV_SYMLINKS, DEFAULT_PATH } from "../spec/defaults.ts";
+import { overlayMountData } from "../spec/overlay.ts";
 import type { Device, Mount, NamespaceType, Spec } from "../spec/types.ts";
 import { MountHow, Op, OpFlag, type PlanOp } from "./plan-format.ts";
 
@@ -119,7 +120,7 @@ function rootfsOps(spec: Spec, rootfs: string, newNs: Set<NamespaceType>, userns
   const ops: PlanOp[] = [
     // nothing the container mounts may propagate back to the host
     mountOp({ target: "/", flags: 0, propagation: MS.REC | MS.PRIVATE, step: "make mounts private", object: "/" }),
-    mountOp({ source, target: rootfs, flags: MS.BIND | MS.REC, step: "bind mount rootfs", object: source }),
+    rootMountOp(spec, source, rootfs),
   ];
   if (spec.root.readonly) {
     // before anything is mounted on top: the whole tree of the root (a host
@@ -156,6 +157,13 @@ function rootfsOps(spec: Spec, rootfs: string, newNs: Set<NamespaceType>, userns
 
 function hasMountAt(spec: Spec, destination: string): boolean {
   return spec.mounts.some((m) => m.destination === destination);
+}
+
+/** The root: the image's layers as an overlay, or a directory bound in place. */
+function rootMountOp(spec: Spec, source: string, target: string): PlanOp {
+  const overlay = overlayMountData(spec);
+  if (overlay) return mountOp({ source: "overlay", target, fstype: "overlay", flags: 0, data: overlay, step: "mount overlay rootfs", object: target });
+  return mountOp({ source, target, flags: MS.BIND | MS.REC, step: "bind mount rootfs", object: source });
 }
 
 /**

@@ -19,7 +19,8 @@ import { launch, launchDetached } from "./launch.ts";
 import { exitCommand, MONITOR_FDS } from "./monitor.ts";
 import { prepareReadonlyMountpoints } from "./mountpoints.ts";
 import { releaseName, reserveName } from "./names.ts";
-import { roots } from "./paths.ts";
+import { containerDataDir, removeContainerData, roots } from "./paths.ts";
+import { resolveImage, type ResolvedImage } from "../image/resolve.ts";
 import { createStateDir, processStartTime, removeStateDir, saveState, sweepStale, type ContainerState, type RestartPolicy } from "./state.ts";
 
 export interface RunResult {
@@ -42,13 +43,15 @@ interface Prepared {
 /** Everything up to the launch; on failure nothing is left. */
 function prepare(opts: RunOptions, detached: boolean, restartPolicy?: RestartPolicy): Prepared {
   sweepStale();
+  const image = opts.image ? resolveImage(opts.image) : undefined;
   const id = newContainerId();
   const name = opts.name ? validateName(opts.name) : generateName(id);
   const state: ContainerState = {
     id,
     name,
     status: "creating",
-    image: opts.rootfs,
+    image: image?.name ?? opts.rootfs ?? "",
+    imageId: image?.record.id,
     command: opts.command,
     created: new Date().toISOString(),
     detached,
@@ -56,7 +59,7 @@ function prepare(opts: RunOptions, detached: boolean, restartPolicy?: RestartPol
     interactive: opts.interactive ?? false,
     autoRemove: opts.rm ?? false,
     init: opts.init ?? false,
-    stopSignal: opts.stopSignal,
+    stopSignal: opts.stopSignal ?? image?.config.config?.StopSignal,
     restartPolicy,
     restartCount: 0,
     logOptions: opts.logOptions,
@@ -74,7 +77,7 @@ function prepare(opts: RunOptions, detached: boolean, restartPolicy?: RestartPol
   debug(`state dir ${stateDir}`);
   let cgroup: Cgroup | undefined;
   try {
-    const spec = buildRunSpec(opts, { id, stateDir });
+    const spec = buildRunSpec(opts, { id, stateDir, image: image ? makeContainerLayer(id, image) : undefined });
     saveSpec(id, spec);
     prepareReadonlyMountpoints(spec);
     debug("spec built");
@@ -87,9 +90,18 @@ function prepare(opts: RunOptions, detached: boolean, restartPolicy?: RestartPol
   }
 }
 
+/** The container's own writable layer over the image's (upper and work dirs of the overlay). */
+function makeContainerLayer(id: string, resolved: ResolvedImage) {
+  const dir = containerDataDir(id);
+  mkdirSync(join(dir, "upper"), { recursive: true, mode: 0o755 });
+  mkdirSync(join(dir, "work"), { mode: 0o700 });
+  return { resolved, upper: join(dir, "upper"), work: join(dir, "work") };
+}
+
 /** Remove every trace of a container that never ran or is done. */
 function discard(state: ContainerState, cgroup: Cgroup | undefined): void {
   cgroup?.destroy();
+  removeContainerData(state.id);
   removeStateDir(state.id);
   releaseName(state.name, state.id);
 }

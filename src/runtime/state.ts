@@ -6,7 +6,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openCgroup, type CgroupRecord } from "./container-cgroup.ts";
-import { containerDir, containersDir } from "./paths.ts";
+import { containerDir, containersDir, removeContainerData } from "./paths.ts";
 
 /** Docker's words: created, running, exited (and "creating" while burrow builds it) */
 export type Status = "creating" | "created" | "running" | "exited";
@@ -26,6 +26,8 @@ export interface ContainerState {
   monitor?: { pid: number; startTime: string };
   /** what it runs: rootfs (or image) and command, for ps and inspect */
   image: string;
+  /** the image's id, when it runs one: rmi refuses while a container uses it */
+  imageId?: string;
   command: string[];
   created: string;
   startedAt?: string;
@@ -126,6 +128,7 @@ export function sweepStale(): void {
     const state = loadState(id);
     if (state?.owner && !isAlive(state.owner)) {
       if (state.cgroup) openCgroup(state.cgroup).destroy();
+      removeContainerData(id);
       removeStateDir(id);
     }
   }

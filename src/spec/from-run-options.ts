@@ -13,16 +13,34 @@ import { writeEtcFiles } from "./etc-files.ts";
 import type { RunOptions } from "./run-options.ts";
 import type { Capabilities, Mount, Namespace, NamespaceType, Rlimit, Spec } from "./types.ts";
 import { buildResources } from "./resources.ts";
+import { overlayAnnotations } from "./overlay.ts";
 import { resolveUser } from "./user.ts";
+import { readFromLayers, type ResolvedImage } from "../image/resolve.ts";
 
 export interface SpecContext {
   id: string;
   stateDir: string;
+  /** a container of an image: its layers and its own upper and work dirs (made by the runtime) */
+  image?: { resolved: ResolvedImage; upper: string; work: string };
+}
+
+/** What the image asks for (Entrypoint, Cmd, Env, WorkingDir, User), under the flags. */
+function fromImage(opts: RunOptions, ctx: SpecContext) {
+  const config = ctx.image?.resolved.config.config ?? {};
+  const entrypoint = opts.entrypoint !== undefined ? (opts.entrypoint === "" ? [] : [opts.entrypoint]) : (config.Entrypoint ?? []);
+  // --entrypoint resets the image's Cmd, as with Docker
+  const cmd = opts.command.length > 0 ? opts.command : opts.entrypoint !== undefined ? [] : (config.Cmd ?? []);
+  const args = [...entrypoint, ...cmd];
+  if (args.length === 0) throw usageError("no command specified: the image has no Entrypoint or Cmd, give one");
+  return { args, env: config.Env ?? [], workdir: opts.workdir ?? (config.WorkingDir || undefined), user: opts.user ?? (config.User || undefined) };
 }
 
 export function buildRunSpec(opts: RunOptions, ctx: SpecContext): Spec {
-  const rootfs = checkRootfs(opts.rootfs);
-  const hostSandbox = rootfs === "/";
+  const image = ctx.image;
+  const rootfs = image ? image.upper : checkRootfs(opts.rootfs ?? "");
+  const hostSandbox = !image && rootfs === "/";
+  const wanted = image ? fromImage(opts, ctx) : { args: opts.command, env: [], workdir: opts.workdir, user: opts.user };
+  const reader = image ? (path: string) => readFromLayers([image.upper, ...image.resolved.layerDirs], path) : rootfs;
   const network = opts.network ?? "none";
   if (!["none", "host", "private", "bridge", "default"].includes(network) && !network.startsWith("container:")) {
     throw usageError(`unknown network mode "${network}" (use none or host)`, "--network");
@@ -32,7 +50,7 @@ export function buildRunSpec(opts: RunOptions, ctx: SpecContext): Spec {
   }
   const hostNetwork = network === "host";
   const hostname = opts.hostname ?? (hostNetwork || opts.uts === "host" ? readHostname() : ctx.id.slice(0, 12));
-  const user = resolveUser(rootfs, opts.user, opts.groupAdd);
+  const user = resolveUser(reader, wanted.user, opts.groupAdd);
   const namespaces = buildNamespaces(opts, hostNetwork);
   const userns = namespaces.some((ns) => ns.type === "user");
   const maps = userns ? idMaps(opts) : undefined;
@@ -49,9 +67,9 @@ export function buildRunSpec(opts: RunOptions, ctx: SpecContext): Spec {
     process: {
       terminal: opts.tty ?? false,
       user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
-      args: opts.command,
-      env: buildEnv(opts, hostname, user.home),
-      cwd: opts.workdir ?? "/",
+      args: wanted.args,
+      env: buildEnv(opts, hostname, user.home, wanted.env),
+      cwd: wanted.workdir ?? "/",
       capabilities: buildCapabilities(opts, user.uid),
       rlimits: (opts.ulimit ?? []).map(parseUlimit),
       noNewPrivileges: noNewPrivileges(opts.securityOpt ?? []),
@@ -71,9 +89,12 @@ export function buildRunSpec(opts: RunOptions, ctx: SpecContext): Spec {
       resources: buildResources(opts),
       cgroupsPath: `/${(opts.cgroupParent ?? "burrow").replace(/^\/+|\/+$/g, "")}/${ctx.id}`,
     },
-    annotations: { "org.burrow.id": ctx.id },
+    annotations: {
+      "org.burrow.id": ctx.id,
+      ...(image ? overlayAnnotations(image.resolved.layerDirs, image.upper, image.work) : {}),
+    },
   };
-  if (opts.workdir && !isAbsolute(opts.workdir)) throw usageError(`the working directory "${opts.workdir}" is not absolute`, "-w");
+  if (wanted.workdir && !isAbsolute(wanted.workdir)) throw usageError(`the working directory "${wanted.workdir}" is not absolute`, "-w");
   return spec;
 }
 
@@ -204,10 +225,14 @@ function expandEnv(entries: string[]): string[] {
   return out;
 }
 
-function buildEnv(opts: RunOptions, hostname: string, home: string): string[] {
+function buildEnv(opts: RunOptions, hostname: string, home: string, imageEnv: string[]): string[] {
   const env = new Map<string, string>();
   env.set("PATH", DEFAULT_PATH);
   env.set("HOSTNAME", hostname);
+  for (const e of imageEnv) {
+    const at = e.indexOf("=");
+    if (at > 0) env.set(e.slice(0, at), e.slice(at + 1));
+  }
   if (opts.tty) env.set("TERM", process.env.TERM || "xterm");
   const given = [...(opts.envFile ?? []).flatMap(parseEnvFile), ...(opts.env ?? [])];
   for (const e of expandEnv(given)) {

@@ -5,8 +5,12 @@
 import type { ResourceFlags } from "./resources.ts";
 
 export interface RunOptions extends ResourceFlags {
-  /** the root filesystem: a directory (or "/" for a read-only host sandbox) */
-  rootfs: string;
+  /** the root filesystem: a directory (or "/" for a read-only host sandbox)... */
+  rootfs?: string;
+  /** ...or an image from the local store */
+  image?: string;
+  /** --entrypoint: replaces the image's Entrypoint ("" clears it) */
+  entrypoint?: string;
   command: string[];
   name?: string;
   hostname?: string;

@@ -27,9 +27,22 @@ interface GroupEntry {
   members: string[];
 }
 
-function readDatabase(rootfs: string, path: string): string[][] {
+/** How the container's files are read before it exists: a directory, or an image's layers. */
+export type FileReader = (path: string) => string | undefined;
+
+export function directoryReader(rootfs: string): FileReader {
+  return (path) => {
+    try {
+      return readFileSync(resolveInRoot(rootfs, path), "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+function readDatabase(read: FileReader, path: string): string[][] {
   try {
-    const text = readFileSync(resolveInRoot(rootfs, path), "utf8");
+    const text = read(path) ?? "";
     return text
       .split("\n")
       .filter((l) => l && !l.startsWith("#"))
@@ -39,23 +52,24 @@ function readDatabase(rootfs: string, path: string): string[][] {
   }
 }
 
-function passwd(rootfs: string): PasswdEntry[] {
-  return readDatabase(rootfs, "/etc/passwd")
+function passwd(read: FileReader): PasswdEntry[] {
+  return readDatabase(read, "/etc/passwd")
     .filter((f) => f.length >= 7)
     .map((f) => ({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5]! }));
 }
 
-function groups(rootfs: string): GroupEntry[] {
-  return readDatabase(rootfs, "/etc/group")
+function groups(read: FileReader): GroupEntry[] {
+  return readDatabase(read, "/etc/group")
     .filter((f) => f.length >= 3)
     .map((f) => ({ name: f[0]!, gid: Number(f[2]), members: (f[3] ?? "").split(",").filter(Boolean) }));
 }
 
 const isNumeric = (s: string) => /^\d+$/.test(s);
 
-export function resolveUser(rootfs: string, spec: string | undefined, extraGroups: string[] = []): ResolvedUser {
+export function resolveUser(root: string | FileReader, spec: string | undefined, extraGroups: string[] = []): ResolvedUser {
+  const read = typeof root === "string" ? directoryReader(root) : root;
   const [userPart = "", groupPart] = (spec ?? "").split(":", 2);
-  const users = passwd(rootfs);
+  const users = passwd(read);
   let entry: PasswdEntry | undefined;
   let uid = 0;
   if (userPart === "") {
@@ -70,7 +84,7 @@ export function resolveUser(rootfs: string, spec: string | undefined, extraGroup
     }
   }
   if (entry) uid = entry.uid;
-  const allGroups = groups(rootfs);
+  const allGroups = groups(read);
   let gid = entry?.gid ?? 0;
   if (groupPart !== undefined && groupPart !== "") gid = lookupGroup(allGroups, groupPart);
   const additional = new Set<number>();
