@@ -38,6 +38,8 @@ const commands: Record<string, Lazy> = {
   images: () => require("./image-verbs.ts").imagesCommand,
   import: () => require("./import.ts").importCommand,
   rmi: () => require("./image-verbs.ts").rmiCommand,
+  load: () => require("./load-save.ts").loadCommand,
+  save: () => require("./load-save.ts").saveCommand,
   tag: () => require("./image-verbs.ts").tagCommand,
   "container-exited": () => require("./container-exited.ts").containerExitedCommand,
 };
@@ -51,6 +53,8 @@ const imageCommands: Record<string, Lazy> = {
   tag: commands.tag!,
   inspect: () => require("./image-verbs.ts").imageInspectCommand,
   prune: () => require("./image-verbs.ts").imagePruneCommand,
+  load: commands.load!,
+  save: commands.save!,
 };
 
 /** `burrow container VERB`: Docker's management-command spelling */

@@ -1,0 +1,62 @@
+/**
+ * burrow load [-i FILE] and burrow save -o FILE IMAGE...
+ */
+import { BurrowError, usageError } from "../errors.ts";
+import { loadArchive, saveArchive } from "../image/archive.ts";
+import { canonical, familiarName, parseReference } from "../image/reference.ts";
+import { findImage, readIndex } from "../image/store.ts";
+import type { Command } from "./command.ts";
+import { str } from "./options.ts";
+
+export const loadCommand: Command = {
+  meta: { name: "load", description: "Load an image from a tar archive (docker save or OCI layout)" },
+  usage: "[OPTIONS]",
+  failureCode: 1,
+  options: {
+    input: { type: "string", alias: "i", description: "Read from tar archive file, instead of STDIN" },
+    quiet: { type: "boolean", alias: "q", description: "Suppress the load output" },
+    help: { type: "boolean", description: "Print usage" },
+  },
+  run(args) {
+    const index = () => readIndex();
+    for (const record of loadArchive(str(args, "input") ?? "-")) {
+      const names = Object.entries(index().names).filter(([, id]) => id === record.id).map(([n]) => n);
+      if (names.length === 0) process.stdout.write(`Loaded image ID: ${record.id}\n`);
+      for (const n of names) {
+        const ref = parseReference(n);
+        process.stdout.write(`Loaded image: ${familiarName(ref)}:${ref.tag ?? "latest"}\n`);
+      }
+    }
+    return 0;
+  },
+};
+
+export const saveCommand: Command = {
+  meta: { name: "save", description: "Save one or more images to a tar archive" },
+  usage: "-o FILE IMAGE [IMAGE...]",
+  failureCode: 1,
+  options: {
+    output: { type: "string", alias: "o", description: "Write to a file (required)" },
+    help: { type: "boolean", description: "Print usage" },
+  },
+  run(args) {
+    const out = str(args, "output");
+    if (!out) throw usageError("burrow save needs -o FILE (it does not write archives to a terminal)");
+    if (args.positionals.length === 0) throw usageError("burrow save needs at least one image");
+    const index = readIndex();
+    const images = args.positionals.map((text) => {
+      let name: string | undefined;
+      try {
+        name = canonical(parseReference(text));
+      } catch {
+        name = undefined;
+      }
+      const record = findImage(index, name, text);
+      if (!record) throw new BurrowError({ step: "No such image:", object: text, exitCode: 1 });
+      const names = name && index.names[name] === record.id ? [name] : Object.entries(index.names).filter(([, id]) => id === record.id).map(([n]) => n);
+      return { record, names };
+    });
+    saveArchive(images, out);
+    return 0;
+  },
+};
