@@ -39,6 +39,9 @@ const commands: Record<string, Lazy> = {
   import: () => require("./import.ts").importCommand,
   rmi: () => require("./image-verbs.ts").rmiCommand,
   load: () => require("./load-save.ts").loadCommand,
+  pull: () => require("./pull.ts").pullCommand,
+  login: () => require("./pull.ts").loginCommand,
+  logout: () => require("./pull.ts").logoutCommand,
   save: () => require("./load-save.ts").saveCommand,
   tag: () => require("./image-verbs.ts").tagCommand,
   "container-exited": () => require("./container-exited.ts").containerExitedCommand,
@@ -55,6 +58,7 @@ const imageCommands: Record<string, Lazy> = {
   prune: () => require("./image-verbs.ts").imagePruneCommand,
   load: commands.load!,
   save: commands.save!,
+  pull: commands.pull!,
 };
 
 /** `burrow container VERB`: Docker's management-command spelling */

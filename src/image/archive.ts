@@ -42,19 +42,32 @@ export function storeImage(manifestBytes: Uint8Array, blob: (digest: string) => 
   }
   let size = 0;
   manifest.layers.forEach((layer, i) => {
-    const data = verified(blob(layer.digest), layer);
-    const tar = decompress(data);
-    const diffId = sha256(tar);
-    if (diffId !== diffIds[i]) {
-      throw new BurrowError({ step: "store image", object: layer.digest, reason: `the layer's content is ${diffId}, the config says ${diffIds[i]}` });
-    }
-    ensureLayer(diffId, (dir) => unpackLayer(tar, dir));
-    putBlob(data);
-    size += tar.length;
+    size += storeLayer(verified(blob(layer.digest), layer), layer, diffIds[i]!);
   });
-  putBlob(configBytes);
+  return recordImage(manifestBytes, configBytes, config, size, names);
+}
+
+/**
+ * A verified layer blob: decompressed, checked against the config's diff_id,
+ * unpacked once, kept. Returns its uncompressed size.
+ */
+export function storeLayer(data: Uint8Array, layer: { digest: string; mediaType?: string }, diffId: string): number {
+  const tar = decompress(data);
+  const got = sha256(tar);
+  if (got !== diffId) {
+    throw new BurrowError({ step: "store image", object: layer.digest, reason: `the layer's content is ${got}, the config says ${diffId}` });
+  }
+  ensureLayer(diffId, (dir) => unpackLayer(tar, dir));
+  putBlob(data);
+  return tar.length;
+}
+
+/** The last step of storing an image: its config, its manifest, its names. */
+export function recordImage(manifestBytes: Uint8Array, configBytes: Uint8Array, config: ImageConfig, size: number, names: string[]): ImageRecord {
+  const configDigest = putBlob(configBytes);
   const manifestDigest = putBlob(manifestBytes);
-  const record: ImageRecord = { id: manifest.config.digest, manifest: manifestDigest, layers: diffIds, size, created: config.created ?? new Date().toISOString() };
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  const record: ImageRecord = { id: configDigest, manifest: manifestDigest, layers: diffIds, size, created: config.created ?? new Date().toISOString() };
   addImage(record, names);
   return record;
 }

@@ -1,0 +1,71 @@
+/**
+ * burrow pull [--platform os/arch] [--tls-verify=false] [-q] NAME[:TAG|@DIGEST]
+ * burrow login [-u USER] [-p PASS | --password-stdin] REGISTRY, burrow logout REGISTRY
+ */
+import { readFileSync } from "node:fs";
+import { usageError } from "../errors.ts";
+import { saveCredentials } from "../image/auth.ts";
+import { pull } from "../image/pull.ts";
+import { parseReference } from "../image/reference.ts";
+import { RegistryClient } from "../image/registry.ts";
+import type { Command } from "./command.ts";
+import { bool, str } from "./options.ts";
+
+const help = { help: { type: "boolean", description: "Print usage" } } as const;
+
+export const pullCommand: Command = {
+  meta: { name: "pull", description: "Download an image from a registry" },
+  usage: "[OPTIONS] NAME[:TAG|@DIGEST]",
+  failureCode: 1,
+  options: {
+    platform: { type: "string", description: "Set platform if server is multi-platform capable (default linux/amd64)" },
+    "tls-verify": { type: "boolean", description: "Require HTTPS and verify certificates (default true; never for localhost)" },
+    quiet: { type: "boolean", alias: "q", description: "Suppress verbose output" },
+    ...help,
+  },
+  async run(args) {
+    const ref = args.positionals[0];
+    if (!ref) throw usageError("burrow pull needs an image name");
+    const record = await pull(ref, { platform: str(args, "platform"), tlsVerify: args.values["tls-verify"] !== false, quiet: bool(args, "quiet") });
+    process.stdout.write(`${record.id}\n`);
+    return 0;
+  },
+};
+
+export const loginCommand: Command = {
+  meta: { name: "login", description: "Log in to a registry" },
+  usage: "[OPTIONS] SERVER",
+  failureCode: 1,
+  options: {
+    username: { type: "string", alias: "u", description: "Username" },
+    password: { type: "string", alias: "p", description: "Password" },
+    "password-stdin": { type: "boolean", description: "Take the password from stdin" },
+    "tls-verify": { type: "boolean", description: "Require HTTPS and verify certificates (default true)" },
+    ...help,
+  },
+  async run(args) {
+    const server = args.positionals[0];
+    const username = str(args, "username");
+    const password = bool(args, "password-stdin") ? readFileSync(0, "utf8").replace(/\r?\n$/, "") : str(args, "password");
+    if (!server || !username || password === undefined) throw usageError("burrow login needs SERVER, -u USER and -p PASS (or --password-stdin); it never prompts");
+    const client = new RegistryClient(parseReference(`${server}/burrow-login-check`), { tlsVerify: args.values["tls-verify"] !== false, credentials: { username, password } });
+    await client.ping();
+    saveCredentials(server, { username, password });
+    process.stdout.write("Login Succeeded\n");
+    return 0;
+  },
+};
+
+export const logoutCommand: Command = {
+  meta: { name: "logout", description: "Log out from a registry" },
+  usage: "SERVER",
+  failureCode: 1,
+  options: { ...help },
+  run(args) {
+    const server = args.positionals[0];
+    if (!server) throw usageError("burrow logout needs SERVER");
+    saveCredentials(server, undefined);
+    process.stdout.write(`Removing login credentials for ${server}\n`);
+    return 0;
+  },
+};
