@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { usageError } from "../errors.ts";
 import { saveCredentials } from "../image/auth.ts";
 import { pull } from "../image/pull.ts";
-import { parseReference } from "../image/reference.ts";
+import { canonical, parseReference } from "../image/reference.ts";
 import { RegistryClient } from "../image/registry.ts";
 import type { Command } from "./command.ts";
 import { bool, str } from "./options.ts";
@@ -26,8 +26,10 @@ export const pullCommand: Command = {
   async run(args) {
     const ref = args.positionals[0];
     if (!ref) throw usageError("burrow pull needs an image name");
-    const record = await pull(ref, { platform: str(args, "platform"), tlsVerify: args.values["tls-verify"] !== false, quiet: bool(args, "quiet") });
-    process.stdout.write(`${record.id}\n`);
+    const quiet = bool(args, "quiet");
+    const record = await pull(ref, { platform: str(args, "platform"), tlsVerify: args.values["tls-verify"] !== false, quiet });
+    // -q: the image id alone, for scripts; otherwise the name, as Docker ends
+    process.stdout.write(`${quiet ? record.id : canonical(parseReference(ref))}\n`);
     return 0;
   },
 };

@@ -3,12 +3,13 @@
  * for), config, then the layers, several at once, each verified by digest
  * and size before it is used, unpacked once and kept.
  */
+import { existsSync, rmSync } from "node:fs";
 import { BurrowError } from "../errors.ts";
 import { isTerminal } from "../linux/launcher.ts";
 import { recordImage, storeLayer, verified } from "./archive.ts";
 import { canonical, parseReference } from "./reference.ts";
 import { MANIFEST_TYPES, RegistryClient, type RegistryOptions } from "./registry.ts";
-import { findImage, hexOf, readIndex, sha256, type ImageConfig, type ImageRecord } from "./store.ts";
+import { blobPath, findImage, hexOf, layerDir, readIndex, sha256, type ImageConfig, type ImageRecord } from "./store.ts";
 import { formatBytes } from "../spec/units.ts";
 
 export interface PullOptions extends RegistryOptions {
@@ -48,8 +49,9 @@ function choosePlatform(index: { manifests: Descriptor[] }, wanted: string, ref:
 export async function pull(text: string, opts: PullOptions = {}): Promise<ImageRecord> {
   const ref = parseReference(text);
   const client = new RegistryClient(ref, opts);
+  // progress goes to stdout, as Docker's does: stderr is kept for the one line of an error
   const say = (line: string) => {
-    if (!opts.quiet) process.stderr.write(`${line}\n`);
+    if (!opts.quiet) process.stdout.write(`${line}\n`);
   };
   let { bytes, mediaType } = await client.manifest(ref.digest ?? ref.tag!);
   if (ref.digest && sha256(bytes) !== ref.digest) {
@@ -75,21 +77,37 @@ export async function pull(text: string, opts: PullOptions = {}): Promise<ImageR
     if (!LAYER_TYPES.has(l.mediaType)) throw new BurrowError({ step: "pull", object: l.digest, reason: `unsupported layer media type "${l.mediaType}"` });
   }
   say(`${ref.tag ?? ref.digest}: pulling from ${ref.registry}/${ref.repository}`);
-  const tty = isTerminal(2) && !opts.quiet;
+  const tty = isTerminal(1) && !opts.quiet;
   let size = 0;
   let next = 0;
+  // what this pull added to the store, taken back if any layer fails
+  const added: string[] = [];
+  let stop = false;
   const worker = async () => {
-    while (next < manifest.layers.length) {
+    while (next < manifest.layers.length && !stop) {
       const i = next++;
       const layer = manifest.layers[i]!;
       const short = hexOf(layer.digest).slice(0, 12);
-      if (tty) process.stderr.write(`${short}: downloading ${formatBytes(layer.size)}\n`);
-      const data = verified(await client.blob(layer.digest), layer);
+      if (tty) say(`${short}: downloading ${formatBytes(layer.size)}`);
+      let data: Uint8Array;
+      try {
+        data = verified(await client.blob(layer.digest), layer);
+      } catch (err) {
+        stop = true; // the other workers finish what they hold and take nothing new
+        throw err;
+      }
+      for (const path of [layerDir(diffIds[i]!), blobPath(layer.digest)]) if (!existsSync(path)) added.push(path);
       size += storeLayer(data, layer, diffIds[i]!);
       say(`${short}: pull complete`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, manifest.layers.length) }, worker));
+  // every worker has finished before anything is taken back
+  const results = await Promise.allSettled(Array.from({ length: Math.min(PARALLEL, manifest.layers.length) }, worker));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    for (const path of added) rmSync(path, { recursive: true, force: true });
+    throw failed.reason;
+  }
   const names = ref.tag ? [canonical(ref)] : [];
   const record = recordImage(bytes, configBytes, config, size, names);
   say(`digest: ${sha256(bytes)}`);

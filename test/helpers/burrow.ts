@@ -130,3 +130,13 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function killBurrowsUnder(root: string): void {
   Bun.spawnSync(["pkill", "-KILL", "-f", `${BURROW} --root ${root} `]);
 }
+
+/**
+ * Run burrow without blocking this process: for tests that serve something
+ * to it from here (a fake registry), which spawnSync would starve.
+ */
+export async function burrowAwait(args: string[], opts: { root?: string } = {}): Promise<Result> {
+  const child = Bun.spawn([BURROW, ...(opts.root ? ["--root", opts.root] : []), ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  return { exitCode, stdout, stderr };
+}
