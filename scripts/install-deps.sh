@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Everything burrow needs to build and test on a fresh Debian 12, as root:
-# bun (from npm), gcc for the C launcher, and what the tests use as fixtures
-# and witnesses (busybox-static rootfs, newuidmap for rootless, util-linux's
-# ipcmk/setpriv, procps' pgrep). Installs only what is missing.
+# bun (from npm), gcc for the C (and libc6-dev for the static monitor), and
+# what the tests use as fixtures and witnesses (busybox-static rootfs,
+# newuidmap for rootless, util-linux's ipcmk/setpriv, procps' pgrep, a
+# registry, skopeo, debootstrap). Installs only what is missing.
 set -euo pipefail
 
 need_apt=()
@@ -15,6 +16,13 @@ command -v setpriv >/dev/null || need_apt+=(util-linux)
 command -v ip >/dev/null || need_apt+=(iproute2)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v git >/dev/null || need_apt+=(git)
+# image tests: a real registry, skopeo to push to it, python3 to forge unsafe tars,
+# debootstrap for a real Debian image
+command -v docker-registry >/dev/null || need_apt+=(docker-registry)
+command -v skopeo >/dev/null || need_apt+=(skopeo)
+command -v python3 >/dev/null || need_apt+=(python3)
+command -v debootstrap >/dev/null || need_apt+=(debootstrap)
+command -v tar >/dev/null || need_apt+=(tar)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
