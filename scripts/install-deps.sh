@@ -7,7 +7,9 @@
 set -euo pipefail
 
 need_apt=()
-command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)
+command -v gcc >/dev/null || need_apt+=(gcc)
+# the monitor is linked statically: libc.a
+[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need_apt+=(libc6-dev)
 # the rootfs fixture has no libc: busybox must be the static build
 ldd /bin/busybox 2>&1 | grep -q "not a dynamic" || need_apt+=(busybox-static)
 command -v newuidmap >/dev/null || need_apt+=(uidmap)
