@@ -66,12 +66,13 @@ function prepare(opts: RunOptions, detached: boolean, restartPolicy?: RestartPol
     // the creator owns it until a monitor takes over: if it dies first, the sweep cleans up
     owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? "" },
   };
-  reserveName(name, id);
-  let stateDir: string;
+  // the state dir first, the name second: a name whose container dir does not
+  // exist is a crash's leftover and may be taken over, so the dir must exist by then
+  const stateDir = createStateDir(state);
   try {
-    stateDir = createStateDir(state);
+    reserveName(name, id);
   } catch (err) {
-    releaseName(name, id);
+    removeStateDir(id);
     throw err;
   }
   debug(`state dir ${stateDir}`);
