@@ -3,7 +3,8 @@
  */
 import { BurrowError, usageError } from "../errors.ts";
 import { canonical, familiarName, parseReference } from "../image/reference.ts";
-import { findImage, hexOf, imageConfig, pruneStore, readIndex, tagImage, untagOrRemove } from "../image/store.ts";
+import { lookupImage, type FoundImage } from "../image/resolve.ts";
+import { hexOf, imageConfig, pruneStore, readIndex, tagImage, untagOrRemove } from "../image/store.ts";
 import { listContainers } from "../runtime/lookup.ts";
 import type { Command } from "./command.ts";
 import { humanDuration, table, wantsJson } from "./format.ts";
@@ -12,16 +13,10 @@ import { formatBytes } from "../spec/units.ts";
 
 const help = { help: { type: "boolean", description: "Print usage" } } as const;
 
-function lookup(text: string) {
-  let name: string | undefined;
-  try {
-    name = canonical(parseReference(text));
-  } catch (err) {
-    if (!/^(sha256:)?[a-f0-9]{6,64}$/.test(text)) throw err;
-  }
-  const record = findImage(readIndex(), name, text);
-  if (!record) throw new BurrowError({ step: "No such image:", object: text, exitCode: 1 });
-  return { record, name };
+export function lookup(text: string): FoundImage {
+  const found = lookupImage(text);
+  if (!found) throw new BurrowError({ step: "No such image:", object: text, exitCode: 1 });
+  return found;
 }
 
 export const imagesCommand: Command = {

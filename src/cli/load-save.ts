@@ -1,11 +1,12 @@
 /**
  * burrow load [-i FILE] and burrow save -o FILE IMAGE...
  */
-import { BurrowError, usageError } from "../errors.ts";
+import { usageError } from "../errors.ts";
 import { loadArchive, saveArchive } from "../image/archive.ts";
-import { canonical, familiarName, parseReference } from "../image/reference.ts";
-import { findImage, readIndex } from "../image/store.ts";
+import { familiarName, parseReference } from "../image/reference.ts";
+import { readIndex } from "../image/store.ts";
 import type { Command } from "./command.ts";
+import { lookup } from "./image-verbs.ts";
 import { str } from "./options.ts";
 
 export const loadCommand: Command = {
@@ -45,14 +46,8 @@ export const saveCommand: Command = {
     if (args.positionals.length === 0) throw usageError("burrow save needs at least one image");
     const index = readIndex();
     const images = args.positionals.map((text) => {
-      let name: string | undefined;
-      try {
-        name = canonical(parseReference(text));
-      } catch {
-        name = undefined;
-      }
-      const record = findImage(index, name, text);
-      if (!record) throw new BurrowError({ step: "No such image:", object: text, exitCode: 1 });
+      const { record, name } = lookup(text);
+      // saved by name: that name; saved by id: every name it has
       const names = name && index.names[name] === record.id ? [name] : Object.entries(index.names).filter(([, id]) => id === record.id).map(([n]) => n);
       return { record, names };
     });

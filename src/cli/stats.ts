@@ -8,7 +8,8 @@ import { findContainer, listContainers } from "../runtime/lookup.ts";
 import type { ContainerState } from "../runtime/state.ts";
 import { formatBytes } from "../spec/units.ts";
 import type { Command } from "./command.ts";
-import { bool, str } from "./options.ts";
+import { table, wantsJson } from "./format.ts";
+import { bool } from "./options.ts";
 
 interface Sample {
   container: ContainerState;
@@ -97,20 +98,21 @@ function row(before: Sample, after: Sample): Row {
   };
 }
 
-function table(rows: Row[]): string {
+function render(rows: Row[]): string {
   const header = ["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS"];
-  const lines = rows.map((r) => [
-    r.id,
-    r.name,
-    `${r.cpuPercent.toFixed(2)}%`,
-    `${formatBytes(r.memoryUsage)} / ${formatBytes(r.memoryLimit)}`,
-    `${r.memoryPercent.toFixed(2)}%`,
-    `${formatBytes(r.netInput)} / ${formatBytes(r.netOutput)}`,
-    `${formatBytes(r.blockInput)} / ${formatBytes(r.blockOutput)}`,
-    String(r.pids),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i]!)).join("   ").trimEnd()).join("\n") + "\n";
+  return table(
+    header,
+    rows.map((r) => [
+      r.id,
+      r.name,
+      `${r.cpuPercent.toFixed(2)}%`,
+      `${formatBytes(r.memoryUsage)} / ${formatBytes(r.memoryLimit)}`,
+      `${r.memoryPercent.toFixed(2)}%`,
+      `${formatBytes(r.netInput)} / ${formatBytes(r.netOutput)}`,
+      `${formatBytes(r.blockInput)} / ${formatBytes(r.blockOutput)}`,
+      String(r.pids),
+    ]),
+  );
 }
 
 export const statsCommand: Command = {
@@ -124,7 +126,7 @@ export const statsCommand: Command = {
     help: { type: "boolean", description: "Print usage" },
   },
   async run(args) {
-    const json = bool(args, "json") || str(args, "format") === "json";
+    const json = wantsJson(args);
     const stream = !bool(args, "no-stream");
     const pick = () =>
       args.positionals.length > 0 ? args.positionals.map(findContainer) : listContainers().filter((c) => c.status === "running" || bool(args, "all"));
@@ -136,7 +138,7 @@ export const statsCommand: Command = {
       if (json) process.stdout.write(`${JSON.stringify(rows)}\n`);
       else {
         if (stream && process.stdout.isTTY) process.stdout.write("\x1b[2J\x1b[H");
-        process.stdout.write(table(rows));
+        process.stdout.write(render(rows));
       }
       if (!stream) return 0;
       previous = current;

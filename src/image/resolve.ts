@@ -18,7 +18,16 @@ export interface ResolvedImage {
   layerDirs: string[];
 }
 
-export function resolveImage(text: string): ResolvedImage {
+export interface FoundImage {
+  record: ImageRecord;
+  /** the canonical name the text stands for, when it is a name */
+  name?: string;
+  /** what people read: debian:12 */
+  display: string;
+}
+
+/** An image by name (debian, debian:12, host/ns/img:tag) or by id or id prefix. */
+export function lookupImage(text: string): FoundImage | undefined {
   let name: string | undefined;
   let display = text;
   try {
@@ -29,9 +38,23 @@ export function resolveImage(text: string): ResolvedImage {
     if (!/^(sha256:)?[a-f0-9]{6,64}$/.test(text)) throw err;
   }
   const record = findImage(readIndex(), name, text);
-  if (!record) {
+  return record ? { record, name, display } : undefined;
+}
+
+export function resolveImage(text: string): ResolvedImage {
+  const found = lookupImage(text);
+  if (!found) {
+    const display = (() => {
+      try {
+        const ref = parseReference(text);
+        return `${familiarName(ref)}${ref.tag ? `:${ref.tag}` : ""}`;
+      } catch {
+        return text;
+      }
+    })();
     throw new BurrowError({ step: `Unable to find image '${display}' locally`, hint: "burrow import or burrow load it first" });
   }
+  const { record, display } = found;
   return { record, config: imageConfig(record), name: display, layerDirs: record.layers.map(layerDir).reverse() };
 }
 

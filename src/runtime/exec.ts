@@ -97,7 +97,6 @@ export function execInContainer(state: ContainerState, opts: ExecOptions): numbe
     const stdio: Stdio | undefined = tty ? { kind: "pty", socket: tty[1] } : nullFd !== undefined ? { kind: "dup", stdin: nullFd } : undefined;
     const cgroup = state.cgroup ? openCgroup(state.cgroup) : undefined;
     const child = launchPlan(buildExecPlan(spec, pidfd, stdio, opts.detach ?? false), undefined, (pid) => cgroup?.addProcess(pid));
-    if (tty) closeSync(tty[1]);
     if (opts.detach) {
       closeSync(child.pidfd);
       return 0;
@@ -117,14 +116,6 @@ export function execInContainer(state: ContainerState, opts: ExecOptions): numbe
     return result.exitCode;
   } finally {
     closeSync(pidfd);
-    if (tty) {
-      closeSync(tty[0]);
-      try {
-        closeSync(tty[1]);
-      } catch {
-        // closed above
-      }
-    }
-    if (nullFd !== undefined) closeSync(nullFd);
+    for (const fd of [...(tty ?? []), ...(nullFd !== undefined ? [nullFd] : [])]) closeSync(fd);
   }
 }

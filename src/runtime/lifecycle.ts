@@ -5,7 +5,7 @@
  * the state is checked against the kernel (is the process still there?), so
  * `ps` tells the truth after a crash.
  */
-import { closeSync, existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync } from "node:fs";
 import { BurrowError } from "../errors.ts";
 import { pidfdOpen, signalChild } from "../linux/launcher.ts";
 import { parseSignal } from "../linux/signals.ts";
@@ -149,7 +149,7 @@ export async function stopContainer(state: ContainerState, timeoutSeconds: numbe
     // exited meanwhile
   }
   if (!(await waitGone(state, timeoutSeconds * 1000))) {
-    if (state.cgroup && state.status === "running") openCgroupKill(state);
+    killEverything(state);
     try {
       signalContainer(state, 9);
     } catch {
@@ -160,24 +160,9 @@ export async function stopContainer(state: ContainerState, timeoutSeconds: numbe
   await settled(state.id);
 }
 
-function openCgroupKill(state: ContainerState): void {
-  // every process, also those outside the pid namespace's reach (--pid host)
-  try {
-    for (const pid of cgroupPids(state)) process.kill(pid, "SIGKILL");
-  } catch {
-    // gone
-  }
-}
-
-function cgroupPids(state: ContainerState): number[] {
-  const record = state.cgroup;
-  if (!record) return [];
-  const dir = record.version === 2 ? `${record.root ?? "/sys/fs/cgroup"}${record.path}` : `/sys/fs/cgroup/pids${record.path}`;
-  try {
-    return readFileSync(`${dir}/cgroup.procs`, "utf8").split("\n").filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
+/** Every process of the container, also those outside its pid namespace's reach (--pid host). */
+function killEverything(state: ContainerState): void {
+  if (state.cgroup) openCgroup(state.cgroup).killAll();
 }
 
 /** After the process is gone: let the monitor's exit command record it, or record it ourselves. */
@@ -222,7 +207,7 @@ export async function removeContainer(id: string, force = false): Promise<void> 
     } catch {
       // gone meanwhile
     }
-    openCgroupKill(state);
+    killEverything(state);
     await waitGone(state, 10_000);
     await settled(id);
   }

@@ -32,6 +32,8 @@ export interface Cgroup {
   /** the memory limit in bytes, if one is set */
   memoryLimit(): number | undefined;
   stats(): CgroupStats;
+  /** SIGKILL to every process in it (also those a pid namespace would not reach) */
+  killAll(): void;
   /** kill every process in it, wait for them, remove the directories */
   destroy(): void;
   exists(): boolean;

@@ -173,7 +173,7 @@ export class CgroupV1 implements Cgroup {
   }
 
   /** freeze, kill everything, thaw: nothing can fork away in between */
-  private killAll(): void {
+  killAll(): void {
     const freezer = v1MountPoints().has("freezer") ? this.dir("freezer") : undefined;
     if (freezer && existsSync(freezer)) writeCgroupFile(freezer, "freezer.state", "FROZEN");
     for (const dir of new Set(this.dirs().values())) {

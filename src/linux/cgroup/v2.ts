@@ -136,7 +136,7 @@ export class CgroupV2 implements Cgroup {
     };
   }
 
-  private killAll(): void {
+  killAll(): void {
     if (existsSync(join(this.dir, "cgroup.kill"))) {
       writeCgroupFile(this.dir, "cgroup.kill", 1);
       return;
