@@ -22,9 +22,25 @@ export function lastCap(): number {
   }
 }
 
-/** Every capability name this kernel and burrow both know, "CAP_" prefixed. */
+/**
+ * Every capability burrow may give: the ones this kernel knows that are in
+ * burrow's own bounding set (a nested host may withhold some, such as
+ * CAP_SYS_RESOURCE, and asking for them fails with EPERM).
+ */
 export function allCapabilities(): string[] {
-  return NAMES.slice(0, lastCap() + 1).map((n) => `CAP_${n}`);
+  const own = ownBoundingSet();
+  return NAMES.slice(0, lastCap() + 1)
+    .filter((_, i) => (own >> BigInt(i)) & 1n)
+    .map((n) => `CAP_${n}`);
+}
+
+function ownBoundingSet(): bigint {
+  try {
+    const hex = /^CapBnd:\s+([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    return hex ? BigInt(`0x${hex}`) : ~0n;
+  } catch {
+    return ~0n;
+  }
 }
 
 /** "net_admin", "NET_ADMIN", "CAP_NET_ADMIN" → "CAP_NET_ADMIN"; "ALL" stays. */

@@ -44,3 +44,19 @@ export function prepareReadonlyMountpoints(spec: Spec): void {
     }
   }
 }
+
+/**
+ * The working directory is made when missing, as Docker makes it (in the
+ * container's own layer for an image). Never in the host's root.
+ */
+export function prepareWorkdir(spec: Spec): void {
+  const rootfs = spec.root.path;
+  if (rootfs === "/" || spec.process.cwd === "/") return;
+  const target = resolveInRoot(rootfs, spec.process.cwd);
+  if (existsSync(target)) return;
+  try {
+    mkdirSync(target, { recursive: true, mode: 0o755 });
+  } catch {
+    // a read-only rootfs: chdir will say what is wrong, with the right exit code
+  }
+}

@@ -92,7 +92,9 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
   if (newNamespaces.has("cgroup")) ops.push({ code: Op.Unshare, ints: [CLONE_FLAGS.cgroup], step: "unshare cgroup namespace" });
   ops.push(...rootfsOps(spec, ctx.rootMountpoint, newNamespaces, userns));
   ops.push(...stdioOps(spec, ctx.stdio));
+  // sysctls are written before /proc/sys turns read-only
   ops.push(...namespaceSetupOps(spec, newNamespaces));
+  ops.push(...protectOps(spec));
   ops.push(...processOps(spec, ctx));
   return { cloneFlags, ops };
 }
@@ -145,12 +147,6 @@ function rootfsOps(spec: Spec, rootfs: string, newNs: Set<NamespaceType>, userns
     for (const [target, link] of DEV_SYMLINKS) {
       ops.push({ code: Op.Symlink, strs: [target, link], step: "symlink", object: link });
     }
-  }
-  for (const path of spec.linux.maskedPaths ?? []) {
-    ops.push({ code: Op.MaskPath, flags: OpFlag.IgnoreEnoent, strs: [path], step: "mask", object: path });
-  }
-  for (const path of spec.linux.readonlyPaths ?? []) {
-    ops.push({ code: Op.ReadonlyPath, flags: OpFlag.IgnoreEnoent, strs: [path], step: "make read-only", object: path });
   }
   return ops;
 }
@@ -267,6 +263,18 @@ function mknodOp(d: Device): PlanOp {
     step: "mknod",
     object: d.path,
   };
+}
+
+/** The runtime-spec's masked and read-only paths, last of the filesystem steps. */
+function protectOps(spec: Spec): PlanOp[] {
+  const ops: PlanOp[] = [];
+  for (const path of spec.linux.maskedPaths ?? []) {
+    ops.push({ code: Op.MaskPath, flags: OpFlag.IgnoreEnoent, strs: [path], step: "mask", object: path });
+  }
+  for (const path of spec.linux.readonlyPaths ?? []) {
+    ops.push({ code: Op.ReadonlyPath, flags: OpFlag.IgnoreEnoent, strs: [path], step: "make read-only", object: path });
+  }
+  return ops;
 }
 
 /** What a new container sets up once in its own namespaces. */

@@ -17,7 +17,7 @@ import { saveSpec } from "./container-files.ts";
 import { generateName, newContainerId, validateName } from "./id.ts";
 import { launch, launchDetached } from "./launch.ts";
 import { exitCommand, MONITOR_FDS } from "./monitor.ts";
-import { prepareReadonlyMountpoints } from "./mountpoints.ts";
+import { prepareReadonlyMountpoints, prepareWorkdir } from "./mountpoints.ts";
 import { releaseName, reserveName } from "./names.ts";
 import { containerDataDir, removeContainerData, roots } from "./paths.ts";
 import { resolveImage, type ResolvedImage } from "../image/resolve.ts";
@@ -81,6 +81,7 @@ function prepare(opts: RunOptions, detached: boolean, restartPolicy?: RestartPol
     const spec = buildRunSpec(opts, { id, stateDir, image: image ? makeContainerLayer(id, image) : undefined });
     saveSpec(id, spec);
     prepareReadonlyMountpoints(spec);
+    prepareWorkdir(spec);
     debug("spec built");
     cgroup = makeCgroup(spec, state);
     mkdirSync(join(stateDir, "rootfs"));
