@@ -67,3 +67,9 @@ int burrow_mknod(const char *path, unsigned mode, uint64_t dev) {
 int burrow_lsetxattr(const char *path, const char *name, const void *value, uint64_t size) {
   return lsetxattr(path, name, value, (size_t)size, 0) < 0 ? -errno : 0;
 }
+
+/* lgetxattr(2): an opaque directory of an upper dir becomes .wh..wh..opq in a committed layer */
+int burrow_lgetxattr(const char *path, const char *name, void *value, uint64_t size) {
+  ssize_t r = lgetxattr(path, name, value, (size_t)size);
+  return r < 0 ? -errno : (int)r;
+}

@@ -1,30 +1,57 @@
 /**
- * Writing a tar archive (ustar; pax headers for long names) in memory, for
- * `burrow save`.
+ * Writing a tar archive (ustar; pax headers for long names and link
+ * targets) in memory: `burrow save`, `commit` and `export`.
  */
 const encoder = new TextEncoder();
 
-function octal(value: number, len: number): string {
-  return value.toString(8).padStart(len - 1, "0");
+export type EntryKind = "file" | "hardlink" | "symlink" | "char" | "block" | "dir" | "fifo";
+
+const FLAGS: Record<EntryKind, string> = { file: "0", hardlink: "1", symlink: "2", char: "3", block: "4", dir: "5", fifo: "6" };
+
+export interface EntryInit {
+  name: string;
+  kind: EntryKind;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  mtime?: number;
+  linkname?: string;
+  devmajor?: number;
+  devminor?: number;
+  data?: Uint8Array;
 }
 
-function header(name: string, size: number, type: string, mode: number, mtime: number): Uint8Array {
+function octal(value: number, len: number): string {
+  return Math.max(0, Math.floor(value)).toString(8).padStart(len - 1, "0");
+}
+
+function header(e: EntryInit, name: string, linkname: string, size: number): Uint8Array {
   const block = new Uint8Array(512);
   const put = (text: string, at: number, len: number) => block.set(encoder.encode(text).subarray(0, len), at);
   put(name, 0, 100);
-  put(octal(mode, 8), 100, 8);
-  put(octal(0, 8), 108, 8);
-  put(octal(0, 8), 116, 8);
+  put(octal(e.mode ?? 0o644, 8), 100, 8);
+  put(octal(e.uid ?? 0, 8), 108, 8);
+  put(octal(e.gid ?? 0, 8), 116, 8);
   put(octal(size, 12), 124, 12);
-  put(octal(mtime, 12), 136, 12);
+  put(octal(e.mtime ?? 0, 12), 136, 12);
   put("        ", 148, 8);
-  put(type, 156, 1);
+  put(FLAGS[e.kind], 156, 1);
+  put(linkname, 157, 100);
   put("ustar\0", 257, 6);
   put("00", 263, 2);
+  put(octal(e.devmajor ?? 0, 8), 329, 8);
+  put(octal(e.devminor ?? 0, 8), 337, 8);
   let sum = 0;
   for (const b of block) sum += b;
   put(`${octal(sum, 7)}\0`, 148, 8);
   return block;
+}
+
+function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let len = encoder.encode(body).length + 1;
+  while (encoder.encode(`${len}${body}`).length !== len) len = encoder.encode(`${len}${body}`).length;
+  return `${len}${body}`;
 }
 
 export class TarWriter {
@@ -36,24 +63,38 @@ export class TarWriter {
     if (pad) this.chunks.push(new Uint8Array(pad));
   }
 
-  file(name: string, data: Uint8Array, mode = 0o644, mtime = 0): void {
-    if (encoder.encode(name).length > 99) {
-      const record = (key: string, value: string) => {
-        const body = ` ${key}=${value}\n`;
-        let len = body.length + 1;
-        while (`${len}${body}`.length !== len) len = `${len}${body}`.length;
-        return `${len}${body}`;
-      };
-      const pax = encoder.encode(record("path", name));
-      this.chunks.push(header("PaxHeader", pax.length, "x", 0o644, mtime));
-      this.push(pax);
+  entry(e: EntryInit): void {
+    const name = e.kind === "dir" && !e.name.endsWith("/") ? `${e.name}/` : e.name;
+    const linkname = e.linkname ?? "";
+    const pax = [
+      ...(encoder.encode(name).length > 99 ? [paxRecord("path", name)] : []),
+      ...(encoder.encode(linkname).length > 99 ? [paxRecord("linkpath", linkname)] : []),
+    ].join("");
+    if (pax) {
+      const data = encoder.encode(pax);
+      this.chunks.push(header({ name: "PaxHeader", kind: "file" }, "PaxHeader", "", data.length));
+      this.chunks[this.chunks.length - 1]![156] = "x".charCodeAt(0);
+      this.fixChecksum(this.chunks[this.chunks.length - 1]!);
+      this.push(data);
     }
-    this.chunks.push(header(name.slice(0, 99), data.length, "0", mode, mtime));
-    this.push(data);
+    const data = e.kind === "file" ? (e.data ?? new Uint8Array(0)) : new Uint8Array(0);
+    this.chunks.push(header(e, name.slice(0, 99), linkname.slice(0, 99), data.length));
+    if (data.length > 0) this.push(data);
+  }
+
+  private fixChecksum(block: Uint8Array): void {
+    block.set(encoder.encode("        "), 148);
+    let sum = 0;
+    for (const b of block) sum += b;
+    block.set(encoder.encode(`${octal(sum, 7)}\0`), 148);
+  }
+
+  file(name: string, data: Uint8Array, mode = 0o644, mtime = 0): void {
+    this.entry({ name, kind: "file", data, mode, mtime });
   }
 
   dir(name: string, mtime = 0): void {
-    this.chunks.push(header(name.endsWith("/") ? name : `${name}/`, 0, "5", 0o755, mtime));
+    this.entry({ name, kind: "dir", mode: 0o755, mtime });
   }
 
   finish(): Uint8Array {

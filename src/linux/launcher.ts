@@ -28,6 +28,7 @@ const symbols = {
   burrow_isatty: { args: [FFIType.i32], returns: FFIType.i32 },
   burrow_mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
   burrow_lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
+  burrow_lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
   burrow_tty_raw: { args: [FFIType.i32], returns: FFIType.i32 },
   burrow_tty_restore: { args: [], returns: FFIType.i32 },
   burrow_tty_copy_size: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
@@ -167,6 +168,13 @@ export function lsetxattr(path: string, name: string, value: Uint8Array): void {
   const buf = value.length > 0 ? value : new Uint8Array(1);
   const r = launcher().burrow_lsetxattr(ptr(cstr(path)), ptr(cstr(name)), ptr(buf), value.length);
   if (r < 0) throw new BurrowError({ step: `setxattr ${name}`, object: path, errno: -r });
+}
+
+/** An extended attribute's value, or undefined when the file has none of that name. */
+export function lgetxattr(path: string, name: string): Uint8Array | undefined {
+  const buf = new Uint8Array(4096);
+  const r = launcher().burrow_lgetxattr(ptr(cstr(path)), ptr(cstr(name)), ptr(buf), buf.length);
+  return r < 0 ? undefined : buf.slice(0, r);
 }
 
 /** isatty(3): node:tty would cost ~9 ms of start-up to import. */

@@ -169,6 +169,28 @@ describe("archives and the store", () => {
     expect(b("images", "-q").stdout).not.toContain(id.slice(7, 19));
   });
 
+  test("commit then run the new image; export the container's whole filesystem", () => {
+    const ref = `${registry.host}/test/fixture:v1`;
+    b("pull", "-q", ref);
+    b("run", "--name", "tocommit", ref, "sh", "-c", "echo committed > /data/replaced; rm /data/original; mkdir /made; echo here > /made/file");
+    const id = b("commit", "tocommit", "committed:v2").stdout.trim();
+    expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const r = b("run", "--rm", "committed:v2", "sh", "-c", "cat /data/replaced /made/file; ls /data/original 2>&1; ls /data/opaque");
+    expect(r.stdout).toContain("committed\nhere\n");
+    expect(r.stdout).toContain("No such file or directory");
+    expect(r.stdout.trim().split("\n").at(-1)).toBe("new");
+    expect(JSON.parse(b("image", "inspect", "committed:v2").stdout)[0].RootFS.Layers).toHaveLength(3);
+    expect(b("export", "-o", join(work, "export.tar"), "tocommit").exitCode).toBe(0);
+    const listing = Bun.spawnSync(["tar", "tf", join(work, "export.tar")]).stdout.toString().split("\n");
+    expect(listing).toContain("made/file");
+    expect(listing).toContain("data/opaque/new");
+    expect(listing).not.toContain("data/opaque/old");
+    expect(listing).not.toContain("data/original");
+    expect(listing).not.toContain("data/deleted");
+    b("rm", "tocommit");
+    b("rmi", "committed:v2");
+  });
+
   test("after rmi of everything and prune, the store is back to empty", () => {
     for (const id of new Set(b("images", "-q", "--no-trunc").stdout.split("\n").filter(Boolean))) b("rmi", "-f", id);
     b("image", "prune", "-f");
