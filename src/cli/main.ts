@@ -47,6 +47,8 @@ const commands: Record<string, Lazy> = {
   save: () => require("./load-save.ts").saveCommand,
   tag: () => require("./image-verbs.ts").tagCommand,
   "container-exited": () => require("./container-exited.ts").containerExitedCommand,
+  "unpack-layer": () => require("./internal.ts").unpackLayerCommand,
+  "remove-tree": () => require("./internal.ts").removeTreeCommand,
 };
 
 /** `burrow image VERB` */

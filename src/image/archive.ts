@@ -4,7 +4,8 @@
  * manifest.json beside it, so that both `docker load` and OCI tools read
  * what burrow saves, and burrow loads what `docker save` and OCI tools write.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { runInUserNamespace } from "../runtime/userns-helper.ts";
 import { BurrowError, fromSystemError } from "../errors.ts";
 import { decompress, MEDIA } from "./import.ts";
 import { canonical, familiarName, parseReference } from "./reference.ts";
@@ -57,9 +58,28 @@ export function storeLayer(data: Uint8Array, layer: { digest: string; mediaType?
   if (got !== diffId) {
     throw new BurrowError({ step: "store image", object: layer.digest, reason: `the layer's content is ${got}, the config says ${diffId}` });
   }
-  ensureLayer(diffId, (dir) => unpackLayer(tar, dir));
+  ensureLayer(diffId, (dir) => unpackAsOwner(tar, dir));
   putBlob(data);
   return tar.length;
+}
+
+/**
+ * root unpacks here; a rootless burrow unpacks as root of its own user
+ * namespace, so the files belong to its subordinate ids as the container
+ * will see them.
+ */
+function unpackAsOwner(tar: Uint8Array, dir: string): void {
+  if (process.getuid!() === 0) {
+    unpackLayer(tar, dir);
+    return;
+  }
+  const file = `${dir}.tar`;
+  writeFileSync(file, tar);
+  try {
+    runInUserNamespace(["unpack-layer", file, dir], "unpack layer");
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 /** The last step of storing an image: its config, its manifest, its names. */

@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { fromSystemError } from "../errors.ts";
 import { canonical, parseReference } from "./reference.ts";
-import { addImage, ensureLayer, putBlob, sha256, type ImageConfig } from "./store.ts";
-import { unpackLayer } from "./unpack.ts";
+import { storeLayer } from "./archive.ts";
+import { addImage, putBlob, sha256, type ImageConfig } from "./store.ts";
 import { DEFAULT_PATH } from "../spec/defaults.ts";
 
 export const MEDIA = {
@@ -38,8 +38,8 @@ export function importTarball(source: string, name: string | undefined, changes:
   const ref = name ? parseReference(name) : undefined;
   const tar = decompress(raw);
   const diffId = sha256(tar);
-  ensureLayer(diffId, (dir) => unpackLayer(tar, dir));
-  const layerDigest = putBlob(tar);
+  storeLayer(tar, { digest: diffId }, diffId);
+  const layerDigest = diffId;
   const config: ImageConfig = {
     architecture: "amd64",
     os: "linux",

@@ -11,7 +11,8 @@ import { TarWriter, type EntryKind } from "./tar-writer.ts";
 const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
 
 function isOpaque(path: string): boolean {
-  const v = lgetxattr(path, "trusted.overlay.opaque");
+  // trusted.* as root, user.* in a user namespace (overlayfs's userxattr)
+  const v = lgetxattr(path, "trusted.overlay.opaque") ?? lgetxattr(path, "user.overlay.opaque");
   return v !== undefined && v[0] === 0x79; // "y"
 }
 

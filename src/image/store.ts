@@ -13,6 +13,7 @@ import { BurrowError } from "../errors.ts";
 import { flock, LOCK_EX, LOCK_UN } from "../linux/launcher.ts";
 import { roots } from "../runtime/paths.ts";
 import { writeAtomic } from "../runtime/state.ts";
+import { runInUserNamespace } from "../runtime/userns-helper.ts";
 
 export interface ImageConfig {
   architecture?: string;
@@ -94,11 +95,21 @@ export function ensureLayer(diffId: string, fill: (dir: string) => void): string
     fill(tmp);
     renameSync(tmp, dir);
   } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
+    removeTree(tmp);
     if (existsSync(dir)) return dir; // another burrow won the race: same content
     throw err;
   }
   return dir;
+}
+
+/** rm -rf of store content, which rootless may hold under subordinate ids */
+export function removeTree(...paths: string[]): void {
+  if (paths.length === 0) return;
+  if (process.getuid!() !== 0) {
+    runInUserNamespace(["remove-tree", ...paths], "remove");
+    return;
+  }
+  for (const p of paths) rmSync(p, { recursive: true, force: true });
 }
 
 function withIndex<T>(change: (index: Index) => T, write: boolean): T {
@@ -186,11 +197,9 @@ export function pruneStore(): { layers: number; blobs: number } {
     }
     let layers = 0;
     let blobs = 0;
-    for (const name of safeList(dataDir("layers"))) {
-      if (usedLayers.has(name)) continue;
-      rmSync(dataDir("layers", name), { recursive: true, force: true });
-      layers++;
-    }
+    const unused = safeList(dataDir("layers")).filter((name) => !usedLayers.has(name));
+    removeTree(...unused.map((name) => dataDir("layers", name)));
+    layers += unused.length;
     for (const name of safeList(dataDir("blobs", "sha256"))) {
       if (usedBlobs.has(name)) continue;
       rmSync(dataDir("blobs", "sha256", name), { force: true });

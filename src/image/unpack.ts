@@ -68,15 +68,20 @@ export interface UnpackStats {
   bytes: number;
 }
 
+export interface UnpackOptions {
+  /** in a user namespace: opaque dirs are marked user.overlay.opaque (overlayfs's userxattr) */
+  userxattr?: boolean;
+}
+
 /** Unpack an uncompressed tar layer into `root` (an empty directory). */
-export function unpackLayer(tar: Uint8Array, root: string): UnpackStats {
+export function unpackLayer(tar: Uint8Array, root: string, opts: UnpackOptions = {}): UnpackStats {
   const stats: UnpackStats = { entries: 0, bytes: 0 };
   const dirTimes: Array<[string, number]> = [];
   for (const entry of readTar(tar)) {
     stats.entries++;
     stats.bytes += entry.data.length;
     try {
-      const dirTime = applyEntry(root, entry);
+      const dirTime = applyEntry(root, entry, opts);
       if (dirTime) dirTimes.push(dirTime);
     } catch (err) {
       throw fromSystemError(err, "unpack layer", entry.path);
@@ -87,14 +92,14 @@ export function unpackLayer(tar: Uint8Array, root: string): UnpackStats {
   return stats;
 }
 
-function applyEntry(root: string, entry: TarEntry): [string, number] | undefined {
+function applyEntry(root: string, entry: TarEntry, opts: UnpackOptions): [string, number] | undefined {
   const parts = layerPath(entry.path);
   if (parts.length === 0) return undefined; // "./" itself
   const name = parts.at(-1)!;
   const dir = parentDir(root, parts, entry.path);
 
   if (name === OPAQUE) {
-    lsetxattr(dir, "trusted.overlay.opaque", new TextEncoder().encode("y"));
+    lsetxattr(dir, opts.userxattr ? "user.overlay.opaque" : "trusted.overlay.opaque", new TextEncoder().encode("y"));
     return undefined;
   }
   if (name.startsWith(WHITEOUT_PREFIX)) {

@@ -13,7 +13,8 @@ import { openCgroup } from "./container-cgroup.ts";
 import { loadSpec, recordedExitCode } from "./container-files.ts";
 import { withContainerLock } from "./lock.ts";
 import { releaseName } from "./names.ts";
-import { containerDir, removeContainerData } from "./paths.ts";
+import { removeContainerData } from "./container-data.ts";
+import { containerDir } from "./paths.ts";
 import { makeCgroup, startPrepared } from "./run.ts";
 import { isAlive, loadState, processStartTime, removeStateDir, saveState, type ContainerState } from "./state.ts";
 
@@ -55,11 +56,7 @@ export function finalize(id: string, exitCode: number | undefined): ContainerSta
     destroyContainer(id);
     return state;
   }
-  if (restart) {
-    state.restartCount = (state.restartCount ?? 0) + 1;
-    saveState(state);
-    startContainer(id);
-  }
+  if (restart) startContainer(id, true);
   return loadState(id) ?? state;
 }
 
@@ -73,8 +70,12 @@ function shouldRestart(s: ContainerState): boolean {
   return true; // always, unless-stopped
 }
 
-/** Start a created or exited container again, under a new monitor. */
-export function startContainer(id: string): void {
+/**
+ * Start a created or exited container again, under a new monitor. A
+ * restart by policy counts in the same write that says it runs, so nobody
+ * sees the new count on the old run.
+ */
+export function startContainer(id: string, byPolicy = false): void {
   const result = withContainerLock(id, () => {
     const state = loadState(id);
     if (!state) return "gone";
@@ -84,6 +85,7 @@ export function startContainer(id: string): void {
     state.stoppedByUser = false;
     state.detached = true;
     state.owner = undefined;
+    if (byPolicy) state.restartCount = (state.restartCount ?? 0) + 1;
     try {
       startPrepared(state, containerDir(id), spec, cgroup);
     } catch (err) {

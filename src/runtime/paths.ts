@@ -3,7 +3,6 @@
  * /var/lib/burrow (images, layers). Unprivileged: $XDG_RUNTIME_DIR/burrow
  * and ~/.local/share/burrow. `--root DIR` puts everything under DIR.
  */
-import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 export interface Roots {
@@ -44,8 +43,4 @@ export function containerDir(id: string): string {
 /** A container's files that must be on disk, not in /run: its writable layer. */
 export function containerDataDir(id: string): string {
   return join(roots().data, "containers", id);
-}
-
-export function removeContainerData(id: string): void {
-  rmSync(containerDataDir(id), { recursive: true, force: true });
 }

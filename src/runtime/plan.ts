@@ -122,7 +122,7 @@ function rootfsOps(spec: Spec, rootfs: string, newNs: Set<NamespaceType>, userns
   const ops: PlanOp[] = [
     // nothing the container mounts may propagate back to the host
     mountOp({ target: "/", flags: 0, propagation: MS.REC | MS.PRIVATE, step: "make mounts private", object: "/" }),
-    rootMountOp(spec, source, rootfs),
+    rootMountOp(spec, source, rootfs, userns),
   ];
   if (spec.root.readonly) {
     // before anything is mounted on top: the whole tree of the root (a host
@@ -156,9 +156,11 @@ function hasMountAt(spec: Spec, destination: string): boolean {
 }
 
 /** The root: the image's layers as an overlay, or a directory bound in place. */
-function rootMountOp(spec: Spec, source: string, target: string): PlanOp {
+function rootMountOp(spec: Spec, source: string, target: string, userns: boolean): PlanOp {
   const overlay = overlayMountData(spec);
-  if (overlay) return mountOp({ source: "overlay", target, fstype: "overlay", flags: 0, data: overlay, step: "mount overlay rootfs", object: target });
+  // in a user namespace overlayfs keeps its whiteout marks in user.* xattrs (Linux 5.11)
+  const data = userns ? `${overlay},userxattr` : overlay;
+  if (overlay) return mountOp({ source: "overlay", target, fstype: "overlay", flags: 0, data, step: "mount overlay rootfs", object: target });
   return mountOp({ source, target, flags: MS.BIND | MS.REC, step: "bind mount rootfs", object: source });
 }
 

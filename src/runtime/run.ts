@@ -19,7 +19,8 @@ import { launch, launchDetached } from "./launch.ts";
 import { exitCommand, MONITOR_FDS } from "./monitor.ts";
 import { prepareReadonlyMountpoints, prepareWorkdir } from "./mountpoints.ts";
 import { releaseName, reserveName } from "./names.ts";
-import { containerDataDir, removeContainerData, roots } from "./paths.ts";
+import { removeContainerData } from "./container-data.ts";
+import { containerDataDir, roots } from "./paths.ts";
 import { resolveImage, type ResolvedImage } from "../image/resolve.ts";
 import { createStateDir, processStartTime, removeStateDir, saveState, sweepStale, type ContainerState, type RestartPolicy } from "./state.ts";
 

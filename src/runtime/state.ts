@@ -6,7 +6,8 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openCgroup, type CgroupRecord } from "./container-cgroup.ts";
-import { containerDir, containersDir, removeContainerData } from "./paths.ts";
+import { removeContainerData } from "./container-data.ts";
+import { containerDir, containersDir } from "./paths.ts";
 
 /** Docker's words: created, running, exited (and "creating" while burrow builds it) */
 export type Status = "creating" | "created" | "running" | "exited";

@@ -112,6 +112,30 @@ describe("rootless with a subordinate id range", () => {
   });
 });
 
+describe("rootless images", () => {
+  const user = ensureUser("burrowtest", false);
+
+  test("import, run on overlayfs in the user namespace, owners as the image says, rmi leaves nothing", () => {
+    const { rootfs, root } = setupFor(user);
+    Bun.spawnSync(["chown", "1000:1000", join(rootfs, "home/alice")]);
+    const tarball = join(workdir, `${user.name}-image.tar`);
+    Bun.spawnSync(["tar", "--numeric-owner", "-C", rootfs, "-cf", tarball, "."]);
+    Bun.spawnSync(["chmod", "644", tarball]);
+    const imported = burrow(["import", "--change", 'CMD ["sh"]', tarball, "mine:1"], { root, asUser: user });
+    expect(imported.exitCode).toBe(0);
+    const r = burrow(["run", "--rm", "mine:1", "sh", "-c", "stat -c '%u' /home/alice; echo written > /tmp/x && cat /tmp/x"], { root, asUser: user });
+    expect(withoutWarnings(r.stderr)).toBe("");
+    expect(r.stdout).toBe("1000\nwritten\n");
+    // on the host, the layer's files belong to the user's subordinate ids
+    const layers = join(root, "data", "layers");
+    const layer = Bun.spawnSync(["ls", layers]).stdout.toString().trim().split("\n")[0]!;
+    const owner = Bun.spawnSync(["stat", "-c", "%u", join(layers, layer, "home/alice")]).stdout.toString().trim();
+    expect(Number(owner)).toBeGreaterThanOrEqual(100000);
+    expect(burrow(["rmi", "mine:1"], { root, asUser: user }).exitCode).toBe(0);
+    expect(Bun.spawnSync(["ls", "-A", layers]).stdout.toString().trim()).toBe("");
+  });
+});
+
 describe("rootless without a subordinate id range", () => {
   const user = ensureUser("burrowsys", true);
 
