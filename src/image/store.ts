@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { BurrowError } from "../errors.ts";
 import { flock, LOCK_EX, LOCK_UN } from "../linux/launcher.ts";
 import { roots } from "../runtime/paths.ts";
-import { writeAtomic } from "../runtime/state.ts";
+import { processStartTime, writeAtomic } from "../runtime/state.ts";
 import { runInUserNamespace } from "../runtime/userns-helper.ts";
 
 export interface ImageConfig {
@@ -197,7 +197,12 @@ export function pruneStore(): { layers: number; blobs: number } {
     }
     let layers = 0;
     let blobs = 0;
-    const unused = safeList(dataDir("layers")).filter((name) => !usedLayers.has(name));
+    // a temp dir of a pull still under way is its puller's; one of a dead puller is litter
+    const inProgress = (name: string) => {
+      const pid = /^\.tmp-(\d+)-/.exec(name)?.[1];
+      return pid !== undefined && processStartTime(Number(pid)) !== undefined;
+    };
+    const unused = safeList(dataDir("layers")).filter((name) => !usedLayers.has(name) && !inProgress(name));
     removeTree(...unused.map((name) => dataDir("layers", name)));
     layers += unused.length;
     for (const name of safeList(dataDir("blobs", "sha256"))) {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { burrow, burrowAwait, burrowMounts, busyboxRootfs, leftoverContainers, tempRoot } from "../helpers/burrow.ts";
+import { BURROW, burrow, burrowAwait, burrowMounts, busyboxRootfs, leftoverContainers, tempRoot } from "../helpers/burrow.ts";
 import { buildImage, fakeRegistry, fixtureLayers, indexOf, push, startRegistry, tarOf, writeLayout, type BuiltImage, type Registry } from "../helpers/images.ts";
 
 const root = tempRoot();
@@ -189,6 +189,33 @@ describe("archives and the store", () => {
     expect(listing).not.toContain("data/deleted");
     b("rm", "tocommit");
     b("rmi", "committed:v2");
+  });
+
+  test("two pulls of one image at once both succeed, and one copy is kept", async () => {
+    const ref = `${registry.host}/test/zstd:latest`;
+    b("rmi", "-f", ref);
+    const [x, y] = await Promise.all([burrowAwait(["pull", "-q", ref], { root }), burrowAwait(["pull", "-q", ref], { root })]);
+    expect([x.exitCode, y.exitCode]).toEqual([0, 0]);
+    expect(x.stdout).toBe(y.stdout);
+    const layers = readdirSync(join(root, "data", "layers"));
+    expect(layers.filter((l) => l.startsWith(".tmp"))).toEqual([]);
+    expect(new Set(layers).size).toBe(layers.length);
+  });
+
+  test("a pull killed midway: the next pull finishes, prune clears what it left", async () => {
+    const ref = `${registry.host}/test/fixture:v1`;
+    b("rmi", "-f", ref);
+    b("image", "prune");
+    for (const delay of [5, 20, 40]) {
+      const child = Bun.spawn([BURROW, "--root", root, "pull", "-q", ref], { stdout: "ignore", stderr: "ignore" });
+      await Bun.sleep(delay);
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+    expect(b("pull", "-q", ref).exitCode).toBe(0);
+    expect(b("run", "--rm", ref, "cat", "/data/replaced").stdout).toBe("new\n");
+    b("image", "prune");
+    expect(readdirSync(join(root, "data", "layers")).filter((l) => l.startsWith(".tmp"))).toEqual([]);
   });
 
   test("after rmi of everything and prune, the store is back to empty", () => {
