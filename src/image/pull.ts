@@ -46,6 +46,33 @@ function choosePlatform(index: { manifests: Descriptor[] }, wanted: string, ref:
   return match;
 }
 
+/**
+ * On a terminal, one line per layer, rewritten in place as bytes arrive
+ * (at most ten times a second); elsewhere pull prints one line per layer.
+ */
+class ProgressBoard {
+  private lines: string[];
+  private drawn = false;
+  private last = 0;
+
+  constructor(private readonly layers: Descriptor[]) {
+    this.lines = layers.map(() => "waiting");
+  }
+
+  update(i: number, text: string): void {
+    this.lines[i] = text;
+    const now = performance.now();
+    if (now - this.last < 100 && !text.startsWith("pull complete")) return;
+    this.last = now;
+    let out = this.drawn ? `\x1b[${this.lines.length}A` : "";
+    this.layers.forEach((l, k) => {
+      out += `\x1b[2K${hexOf(l.digest).slice(0, 12)}: ${this.lines[k]}\n`;
+    });
+    this.drawn = true;
+    process.stdout.write(out);
+  }
+}
+
 export async function pull(text: string, opts: PullOptions = {}): Promise<ImageRecord> {
   const ref = parseReference(text);
   const client = new RegistryClient(ref, opts);
@@ -77,7 +104,7 @@ export async function pull(text: string, opts: PullOptions = {}): Promise<ImageR
     if (!LAYER_TYPES.has(l.mediaType)) throw new BurrowError({ step: "pull", object: l.digest, reason: `unsupported layer media type "${l.mediaType}"` });
   }
   say(`${ref.tag ?? ref.digest}: pulling from ${ref.registry}/${ref.repository}`);
-  const tty = isTerminal(1) && !opts.quiet;
+  const board = isTerminal(1) && !opts.quiet ? new ProgressBoard(manifest.layers) : undefined;
   let size = 0;
   let next = 0;
   // what this pull added to the store, taken back if any layer fails
@@ -88,17 +115,18 @@ export async function pull(text: string, opts: PullOptions = {}): Promise<ImageR
       const i = next++;
       const layer = manifest.layers[i]!;
       const short = hexOf(layer.digest).slice(0, 12);
-      if (tty) say(`${short}: downloading ${formatBytes(layer.size)}`);
       let data: Uint8Array;
       try {
-        data = verified(await client.blob(layer.digest), layer);
+        data = verified(await client.blob(layer.digest, board && ((n) => board.update(i, `downloading ${formatBytes(n)} / ${formatBytes(layer.size)}`))), layer);
       } catch (err) {
         stop = true; // the other workers finish what they hold and take nothing new
         throw err;
       }
       for (const path of [layerDir(diffIds[i]!), blobPath(layer.digest)]) if (!existsSync(path)) added.push(path);
+      board?.update(i, "extracting");
       size += storeLayer(data, layer, diffIds[i]!);
-      say(`${short}: pull complete`);
+      if (board) board.update(i, "pull complete");
+      else say(`${short}: pull complete`);
     }
   };
   // every worker has finished before anything is taken back

@@ -122,11 +122,26 @@ export class RegistryClient {
     return { bytes, mediaType };
   }
 
-  async blob(digest: string): Promise<Uint8Array> {
+  /** A blob's bytes; `progress` hears how many have arrived so far. */
+  async blob(digest: string, progress?: (received: number) => void): Promise<Uint8Array> {
     const res = await this.get(`blobs/${digest}`);
     if (res.status === 404) throw this.fail("pull", `blob unknown: ${digest}`);
     if (!res.ok) throw this.fail("pull", `the registry answered ${res.status} for blob ${digest}`);
-    return new Uint8Array(await res.arrayBuffer());
+    if (!progress || !res.body) return new Uint8Array(await res.arrayBuffer());
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    for await (const chunk of res.body) {
+      chunks.push(chunk);
+      received += chunk.length;
+      progress(received);
+    }
+    const out = new Uint8Array(received);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
   }
 
   /** GET /v2/: whether these credentials are good (burrow login) */
