@@ -1,10 +1,12 @@
 /**
  * Container names, unique per state root: names/NAME is a symlink to the
- * container's id, made with symlink(2), which fails if the name exists, so
- * twenty `run -d --name same` at once give one winner and nineteen clear
- * errors, without a lock.
+ * container's id. Taking a name over from a container that no longer exists
+ * (a crash's leftover) is a read-then-replace, so names change hands under
+ * a lock: twenty `run -d --name same` at once give one winner and nineteen
+ * clear errors.
  */
-import { existsSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readlinkSync, symlinkSync, unlinkSync } from "node:fs";
+import { flock, LOCK_EX, LOCK_UN } from "../linux/launcher.ts";
 import { join } from "node:path";
 import { BurrowError } from "../errors.ts";
 import { containerDir, roots } from "./paths.ts";
@@ -13,8 +15,23 @@ function namesDir(): string {
   return join(roots().run, "names");
 }
 
-export function reserveName(name: string, id: string): void {
+function withNamesLock<T>(fn: () => T): T {
   mkdirSync(namesDir(), { recursive: true, mode: 0o711 });
+  const fd = openSync(join(namesDir(), ".lock"), "a");
+  try {
+    flock(fd, LOCK_EX);
+    return fn();
+  } finally {
+    flock(fd, LOCK_UN);
+    closeSync(fd);
+  }
+}
+
+export function reserveName(name: string, id: string): void {
+  withNamesLock(() => reserveLocked(name, id));
+}
+
+function reserveLocked(name: string, id: string): void {
   const link = join(namesDir(), name);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -34,13 +51,18 @@ export function reserveName(name: string, id: string): void {
         step: `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
       });
     }
-    releaseName(name, owner); // its container is gone: a leftover of a crash
+    releaseLocked(name, owner); // its container is gone: a leftover of a crash
   }
   throw new BurrowError({ step: "reserve name", object: name, reason: "the name keeps changing hands" });
 }
 
 /** Remove the name if it still points at this id. */
 export function releaseName(name: string, id: string): void {
+  if (!existsSync(namesDir())) return;
+  withNamesLock(() => releaseLocked(name, id));
+}
+
+function releaseLocked(name: string, id: string): void {
   const link = join(namesDir(), name);
   try {
     if (readlinkSync(link) === id) unlinkSync(link);

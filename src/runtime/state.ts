@@ -84,8 +84,19 @@ export function loadState(id: string): ContainerState | undefined {
   }
 }
 
+/**
+ * Renamed out of the way first, then deleted: a burrow killed half-way
+ * through leaves a hidden dir with its pid (which the sweep removes), never
+ * a container dir without its state.json.
+ */
 export function removeStateDir(id: string): void {
-  rmSync(containerDir(id), { recursive: true, force: true });
+  const doomed = join(containersDir(), `.${id}.rm.${process.pid}`);
+  try {
+    renameSync(containerDir(id), doomed);
+  } catch {
+    return; // gone already
+  }
+  rmSync(doomed, { recursive: true, force: true });
 }
 
 /**
