@@ -7,6 +7,7 @@ import { findContainer } from "../runtime/lookup.ts";
 import { containerDir } from "../runtime/paths.ts";
 import type { ContainerState } from "../runtime/state.ts";
 import type { Spec } from "../spec/types.ts";
+import { usageError } from "../errors.ts";
 import type { Command } from "./command.ts";
 import { statusText } from "./ps.ts";
 import { str } from "./options.ts";
@@ -93,7 +94,8 @@ export const inspectCommand: Command = {
     help: { type: "boolean", description: "Print usage" },
   },
   run(args) {
-    void str(args, "format");
+    const format = str(args, "format");
+    if (format !== undefined && format !== "json") throw usageError(`only --format json is supported (Go templates are not): "${format}"`, "--format");
     const out = args.positionals.map((ref) => inspectContainer(refresh(findContainer(ref))));
     process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
     return 0;

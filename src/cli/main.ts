@@ -14,8 +14,8 @@ import type { Command } from "./command.ts";
 import { commandHelp, optionLines } from "./help.ts";
 import { parseArgs } from "./options.ts";
 /**
- * Verbs are loaded when used: every module evaluated at start-up is paid for
- * by every container launch, so `run` does not load `stats` or `logs`.
+ * Verbs are evaluated when used: a module's top level runs only for the
+ * verb that needs it, so `run` does not set up `stats` or `logs`.
  */
 type Lazy = () => Command;
 /* eslint-disable @typescript-eslint/no-require-imports */
