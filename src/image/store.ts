@@ -7,10 +7,10 @@
  * under a lock, so two burrows storing the same image both succeed and one
  * copy is kept.
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BurrowError } from "../errors.ts";
-import { flock, LOCK_EX, LOCK_UN } from "../linux/launcher.ts";
+import { withFileLock } from "../runtime/lock.ts";
 import { roots } from "../runtime/paths.ts";
 import { processStartTime, writeAtomic } from "../runtime/state.ts";
 import { runInUserNamespace } from "../runtime/userns-helper.ts";
@@ -114,9 +114,7 @@ export function removeTree(...paths: string[]): void {
 
 function withIndex<T>(change: (index: Index) => T, write: boolean): T {
   mkdirSync(roots().data, { recursive: true });
-  const lockFd = openSync(dataDir("images.lock"), "a");
-  try {
-    flock(lockFd, LOCK_EX);
+  return withFileLock(dataDir("images.lock"), () => {
     let index: Index = { images: {}, names: {} };
     try {
       index = JSON.parse(readFileSync(dataDir("images.json"), "utf8")) as Index;
@@ -126,10 +124,7 @@ function withIndex<T>(change: (index: Index) => T, write: boolean): T {
     const result = change(index);
     if (write) writeAtomic(dataDir("images.json"), JSON.stringify(index, null, 2));
     return result;
-  } finally {
-    flock(lockFd, LOCK_UN);
-    closeSync(lockFd);
-  }
+  });
 }
 
 export function readIndex(): Index {

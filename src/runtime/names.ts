@@ -5,10 +5,10 @@
  * a lock: twenty `run -d --name same` at once give one winner and nineteen
  * clear errors.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readlinkSync, symlinkSync, unlinkSync } from "node:fs";
-import { flock, LOCK_EX, LOCK_UN } from "../linux/launcher.ts";
+import { existsSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { BurrowError } from "../errors.ts";
+import { withFileLock } from "./lock.ts";
 import { containerDir, roots } from "./paths.ts";
 
 function namesDir(): string {
@@ -17,14 +17,7 @@ function namesDir(): string {
 
 function withNamesLock<T>(fn: () => T): T {
   mkdirSync(namesDir(), { recursive: true, mode: 0o711 });
-  const fd = openSync(join(namesDir(), ".lock"), "a");
-  try {
-    flock(fd, LOCK_EX);
-    return fn();
-  } finally {
-    flock(fd, LOCK_UN);
-    closeSync(fd);
-  }
+  return withFileLock(join(namesDir(), ".lock"), fn);
 }
 
 export function reserveName(name: string, id: string): void {
