@@ -1,9 +1,10 @@
 /*
  * Small host-side syscalls that Bun does not offer, called through bun:ffi:
- * socketpair, fd passing, flock, pidfd_open, memfd_create.
+ * socketpair, fd passing, flock, pidfd_open, memfd_create, syncfs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -72,4 +73,14 @@ int burrow_lsetxattr(const char *path, const char *name, const void *value, uint
 int burrow_lgetxattr(const char *path, const char *name, void *value, uint64_t size) {
   ssize_t r = lgetxattr(path, name, value, (size_t)size);
   return r < 0 ? -errno : (int)r;
+}
+
+/* syncfs(2) of the filesystem at path: a FUSE root's dirty pages reach its daemon before it stops */
+int burrow_syncfs(const char *path) {
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+  if (fd < 0) return -errno;
+  r = syncfs(fd);
+  if (r < 0) r = -errno;
+  close(fd);
+  return r;
 }

@@ -510,8 +510,9 @@ static int exec_command(const struct op *op, int *detail) {
   for (uint64_t i = 0; i < envc; i++, s += str_len(s) + 1) envp[i] = (char *)s;
   envp[envc] = 0;
 
-  /* only 0, 1, 2 cross into the command; CLOEXEC keeps the error pipe until exec */
-  syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  /* only 0, 1, 2 (and fds an OP_OPEN_AT placed below ints[2]) cross into
+     the command; CLOEXEC keeps the error pipe until exec */
+  syscall(SYS_close_range, op->nint > 2 ? (unsigned)op->ints[2] : 3, ~0U, CLOSE_RANGE_CLOEXEC);
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, 0);
 
@@ -538,6 +539,25 @@ static int exec_command(const struct op *op, int *detail) {
   errno = saw_eacces ? EACCES : ENOENT;
   *detail = DETAIL_NOT_IN_PATH;
   return -1;
+}
+
+/* move one of the launcher's own fds off a number the plan wants */
+static int move_off(int *fd, int wanted) {
+  if (*fd != wanted) return 0;
+  *fd = fcntl(wanted, F_DUPFD_CLOEXEC, wanted + 1);
+  return *fd < 0 ? -1 : 0;
+}
+
+/* open a file read-write as exactly fd `wanted`, inherited by the command */
+static int open_at_fd(const struct op *op) {
+  int wanted = (int)op->ints[0], fd;
+  if (move_off(&g_child.err_fd, wanted) < 0 || move_off(&g_child.sync_fd, wanted) < 0 || move_off(&g_child.root_fd, wanted) < 0)
+    return -1;
+  fd = open(op->strs[0], O_RDWR | O_NOCTTY);
+  if (fd < 0 || fd == wanted) return fd < 0 ? -1 : 0;
+  if (dup2(fd, wanted) < 0) return -1;
+  close(fd);
+  return 0;
 }
 
 static int run_op(const struct op *op, int *detail) {
@@ -605,6 +625,8 @@ static int run_op(const struct op *op, int *detail) {
     return setup_pty(op, detail);
   case OP_PDEATHSIG:
     return prctl(PR_SET_PDEATHSIG, (unsigned long)op->ints[0], 0, 0, 0);
+  case OP_OPEN_AT:
+    return open_at_fd(op);
   case OP_EXEC:
     return exec_command(op, detail);
   }
@@ -675,8 +697,10 @@ static void *g_stack;
 /*
  * Clone a child that runs the plan (its header carries the clone flags).
  * out: pid, pidfd, sync write end, error read end. Returns 0 or -errno.
+ * forward: signals sent to burrow go to this child until it is waited for
+ * (the container; not a helper such as fuse-overlayfs).
  */
-int burrow_spawn(const uint8_t *plan, int32_t *out) {
+int burrow_spawn(const uint8_t *plan, int32_t *out, int forward) {
   int sync_pipe[2], err_pipe[2], pidfd = -1, saved;
   uint64_t clone_flags = *(const uint64_t *)(plan + 8);
   sigset_t all, old;
@@ -706,7 +730,7 @@ int burrow_spawn(const uint8_t *plan, int32_t *out) {
   pid = clone(child_main, (char *)g_stack + STACK_SIZE, (int)clone_flags | CLONE_PIDFD | SIGCHLD, 0, &pidfd);
   saved = errno;
   /* installed while every signal is still blocked: none can slip past */
-  if (pid > 0) forward_start(pidfd);
+  if (pid > 0 && forward) forward_start(pidfd);
   pthread_sigmask(SIG_SETMASK, &old, 0);
 
   close(sync_pipe[0]);

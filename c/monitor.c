@@ -37,8 +37,7 @@
 
 #include "fdpass.h"
 
-int burrow_spawn(const uint8_t *plan, int32_t *out);
-void burrow_forward_stop(void);
+int burrow_spawn(const uint8_t *plan, int32_t *out, int forward);
 
 /* fd numbers the plan's Dup2/Pty steps expect (see src/runtime/monitor.ts) */
 #define CHILD_STDIN 10
@@ -285,11 +284,11 @@ int main(int argc, char **argv) {
     if (dup2(out_pipe[1], CHILD_STDOUT) < 0 || dup2(err_pipe[1], CHILD_STDERR) < 0) die("dup2");
   }
 
-  if ((code = burrow_spawn(plan, child)) < 0) {
+  if ((code = burrow_spawn(plan, child, 0)) < 0) {
     errno = -code;
     die("clone");
   }
-  burrow_forward_stop(); /* a signal to the monitor is not one for the container */
+  /* forward 0: a signal to the monitor is not one for the container */
   for (int fd = CHILD_STDIN; fd <= CHILD_PTY_SOCKET; fd++) close(fd);
   if (tty) {
     close(ptysock[1]);

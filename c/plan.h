@@ -39,7 +39,8 @@ enum plan_op {
   OP_SECCOMP = 17,      /* ints: filter length (in sock_filter); strs: raw bytes */
   OP_CHDIR = 18,        /* strs: path                                        */
   OP_INIT = 19,         /* fork: the parent stays as PID 1, reaps, forwards  */
-  OP_EXEC = 20,         /* ints: argc, envc; strs: file, PATH, argv..., env... */
+  OP_EXEC = 20,         /* ints: argc, envc[, first fd closed (default 3)];
+                           strs: file, PATH, argv..., env... */
   OP_SETSID = 21,       /* new session; with ints[0] = fd, make it the controlling tty */
   OP_DUP2 = 22,         /* ints: from, to                                    */
   OP_SETRESID = 23,     /* ints: uid, gid: become this id, capabilities kept */
@@ -49,6 +50,8 @@ enum plan_op {
                            devpts; the master goes to the parent over the socket,
                            the slave becomes stdio, /dev/console, controlling tty */
   OP_PDEATHSIG = 27,    /* ints: signal sent to the child when its parent dies */
+  OP_OPEN_AT = 28,      /* ints: fd; strs: path: open it read-write as exactly
+                           this fd, kept across exec (a helper's /dev/fuse) */
 };
 
 /* op flags */

@@ -25,6 +25,8 @@ command -v skopeo >/dev/null || need_apt+=(skopeo)
 command -v python3 >/dev/null || need_apt+=(python3)
 command -v debootstrap >/dev/null || need_apt+=(debootstrap)
 command -v tar >/dev/null || need_apt+=(tar)
+# rootless images on kernels that refuse overlayfs in a user namespace (and its tests)
+command -v fuse-overlayfs >/dev/null || need_apt+=(fuse-overlayfs)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

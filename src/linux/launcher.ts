@@ -15,7 +15,7 @@ import { BurrowError } from "../errors.ts";
 const MFD_CLOEXEC = 1;
 
 const symbols = {
-  burrow_spawn: { args: [FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  burrow_spawn: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
   burrow_wait: { args: [FFIType.i32], returns: FFIType.i32 },
   burrow_signal: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   burrow_forward_stop: { args: [], returns: FFIType.void },
@@ -24,6 +24,7 @@ const symbols = {
   burrow_recv_handshake: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   burrow_flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   burrow_pidfd_open: { args: [FFIType.i32], returns: FFIType.i32 },
+  burrow_syncfs: { args: [FFIType.ptr], returns: FFIType.i32 },
   burrow_memfd: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
   burrow_isatty: { args: [FFIType.i32], returns: FFIType.i32 },
   burrow_mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
@@ -70,10 +71,14 @@ export interface SpawnedChild {
   errorFd: number;
 }
 
-/** Clone a child that runs the plan (encodePlan put the clone flags in its header). */
-export function spawnChild(plan: Uint8Array): SpawnedChild {
+/**
+ * Clone a child that runs the plan (encodePlan put the clone flags in its
+ * header). A container gets the signals sent to burrow until it is waited
+ * for; a helper (forwardSignals false) does not.
+ */
+export function spawnChild(plan: Uint8Array, forwardSignals = true): SpawnedChild {
   const out = new Int32Array(4);
-  const r = launcher().burrow_spawn(ptr(plan), ptr(out));
+  const r = launcher().burrow_spawn(ptr(plan), ptr(out), forwardSignals ? 1 : 0);
   if (r < 0) throw new BurrowError({ step: "clone", errno: -r, hint: cloneHint(-r) });
   return { pid: out[0]!, pidfd: out[1]!, syncFd: out[2]!, errorFd: out[3]! };
 }
@@ -157,6 +162,12 @@ export function memfd(name: string, flags: number): number {
 }
 
 const cstr = (s: string) => Buffer.from(`${s}\0`);
+
+/** syncfs(2) of the filesystem a directory is on: node:fs has none. */
+export function syncFilesystem(path: string): void {
+  const r = launcher().burrow_syncfs(ptr(cstr(path)));
+  if (r < 0) throw new BurrowError({ step: "syncfs", object: path, errno: -r });
+}
 
 /** mknod(2): node:fs has none. */
 export function mknod(path: string, mode: number, dev: bigint): void {

@@ -59,17 +59,20 @@ export function launch(spec: Spec, opts: LaunchOptions): Launched & { pidfd: num
   return launchPlan(plan, idMapsOf(spec), opts.beforeStart);
 }
 
-/** Run a plan from this process: clone, then the parent's steps. */
-export function launchPlan(plan: Plan, maps: IdMaps | undefined, beforeStart?: (pid: number) => void): Launched & { pidfd: number } {
+/**
+ * Run a plan from this process: clone, then the parent's steps. A helper
+ * (not the container) does not get the signals sent to burrow.
+ */
+export function launchPlan(plan: Plan, maps: IdMaps | undefined, beforeStart?: (pid: number) => void, helper = false): Launched & { pidfd: number } {
   const buffer = encodePlan(plan.ops, plan.cloneFlags);
   debug(`plan: ${plan.ops.length} steps, ${buffer.length} bytes`);
-  const child = spawnChild(buffer);
+  const child = spawnChild(buffer, !helper);
   debug(`clone: pid ${child.pid}`);
   let failure: BurrowError | undefined;
   try {
     failure = finishLaunch(plan.ops, child, maps, beforeStart);
   } catch (err) {
-    stopForwarding();
+    if (!helper) stopForwarding();
     signalChild(child.pidfd, SIGKILL);
     waitChild(child.pidfd);
     closeSync(child.pidfd);

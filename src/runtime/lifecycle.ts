@@ -15,7 +15,7 @@ import { withContainerLock } from "./lock.ts";
 import { releaseName } from "./names.ts";
 import { removeContainerData } from "./container-data.ts";
 import { containerDir } from "./paths.ts";
-import { makeCgroup, startPrepared } from "./run.ts";
+import { makeCgroup, startPrepared, stopRootDaemon } from "./run.ts";
 import { isAlive, loadState, processStartTime, removeStateDir, saveState, type ContainerState } from "./state.ts";
 
 /** The container's main process is still the one we started. */
@@ -45,6 +45,7 @@ export function finalize(id: string, exitCode: number | undefined): ContainerSta
     const cgroup = s.cgroup ? openCgroup(s.cgroup) : undefined;
     const code = exitCode ?? -1;
     const oom = code === 137 && (cgroup?.oomKilled() ?? false);
+    stopRootDaemon(s);
     cgroup?.destroy();
     Object.assign(s, { status: "exited", exitCode: code, oomKilled: oom, finishedAt: new Date().toISOString(), monitor: undefined });
     saveState(s);
@@ -89,6 +90,7 @@ export function startContainer(id: string, byPolicy = false): void {
     try {
       startPrepared(state, containerDir(id), spec, cgroup);
     } catch (err) {
+      stopRootDaemon(state);
       cgroup?.destroy();
       Object.assign(state, { status: "exited", exitCode: (err as BurrowError).exitCode ?? 125, finishedAt: new Date().toISOString() });
       saveState(state);
@@ -220,6 +222,7 @@ export async function removeContainer(id: string, force = false): Promise<void> 
 export function destroyContainer(id: string): void {
   withContainerLock(id, () => {
     const s = loadState(id);
+    if (s) stopRootDaemon(s);
     if (s?.cgroup) openCgroup(s.cgroup).destroy();
     removeContainerData(id);
     removeStateDir(id);

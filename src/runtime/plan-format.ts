@@ -34,6 +34,7 @@ export const Op = {
   Setns: 25,
   Pty: 26,
   Pdeathsig: 27,
+  OpenAt: 28,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 

@@ -9,7 +9,7 @@ import { BurrowError, fromSystemError } from "../errors.ts";
 import { capabilityMask, lastCap } from "../linux/capabilities.ts";
 import { MS, parseMountOptions } from "../linux/mount-options.ts";
 import { DEV_SYMLINKS, DEFAULT_PATH } from "../spec/defaults.ts";
-import { overlayMountData } from "../spec/overlay.ts";
+import { overlayMountData, overlayOf } from "../spec/overlay.ts";
 import type { Device, Mount, NamespaceType, Spec } from "../spec/types.ts";
 import { MountHow, Op, OpFlag, type PlanOp } from "./plan-format.ts";
 
@@ -122,7 +122,7 @@ function rootfsOps(spec: Spec, rootfs: string, newNs: Set<NamespaceType>, userns
   const ops: PlanOp[] = [
     // nothing the container mounts may propagate back to the host
     mountOp({ target: "/", flags: 0, propagation: MS.REC | MS.PRIVATE, step: "make mounts private", object: "/" }),
-    rootMountOp(spec, source, rootfs, userns),
+    ...rootMountOps(spec, source, rootfs, userns),
   ];
   if (spec.root.readonly) {
     // before anything is mounted on top: the whole tree of the root (a host
@@ -155,13 +155,19 @@ function hasMountAt(spec: Spec, destination: string): boolean {
   return spec.mounts.some((m) => m.destination === destination);
 }
 
-/** The root: the image's layers as an overlay, or a directory bound in place. */
-function rootMountOp(spec: Spec, source: string, target: string, userns: boolean): PlanOp {
-  const overlay = overlayMountData(spec);
-  // in a user namespace overlayfs keeps its whiteout marks in user.* xattrs (Linux 5.11)
-  const data = userns ? `${overlay},userxattr` : overlay;
-  if (overlay) return mountOp({ source: "overlay", target, fstype: "overlay", flags: 0, data, step: "mount overlay rootfs", object: target });
-  return mountOp({ source, target, flags: MS.BIND | MS.REC, step: "bind mount rootfs", object: source });
+/**
+ * The root: the image's layers as an overlay, or a directory bound in place.
+ * fuse-overlayfs was mounted there before the child went on (fuse-overlay.ts).
+ */
+function rootMountOps(spec: Spec, source: string, target: string, userns: boolean): PlanOp[] {
+  const overlay = overlayOf(spec);
+  if (overlay?.driver === "fuse") return [];
+  if (overlay) {
+    // in a user namespace overlayfs keeps its whiteout marks in user.* xattrs (Linux 5.11)
+    const data = userns ? `${overlayMountData(overlay)},userxattr` : overlayMountData(overlay);
+    return [mountOp({ source: "overlay", target, fstype: "overlay", flags: 0, data, step: "mount overlay rootfs", object: target })];
+  }
+  return [mountOp({ source, target, flags: MS.BIND | MS.REC, step: "bind mount rootfs", object: source })];
 }
 
 /**
@@ -227,7 +233,7 @@ interface MountOpInit {
   object: string;
 }
 
-function mountOp(m: MountOpInit): PlanOp {
+export function mountOp(m: MountOpInit): PlanOp {
   return {
     code: Op.Mount,
     ints: [m.flags, m.how ?? 0, m.propagation ?? 0],

@@ -20,7 +20,9 @@ import { exitCommand, MONITOR_FDS } from "./monitor.ts";
 import { prepareReadonlyMountpoints, prepareWorkdir } from "./mountpoints.ts";
 import { releaseName, reserveName } from "./names.ts";
 import { removeContainerData } from "./container-data.ts";
-import { containerDataDir, roots } from "./paths.ts";
+import { containerDataDir, containerDir, roots } from "./paths.ts";
+import { startFuseOverlay, stopFuseOverlay } from "./fuse-overlay.ts";
+import { overlayOf } from "../spec/overlay.ts";
 import { resolveImage, type ResolvedImage } from "../image/resolve.ts";
 import { createStateDir, processStartTime, removeStateDir, saveState, sweepStale, type ContainerState, type RestartPolicy } from "./state.ts";
 
@@ -103,6 +105,7 @@ function makeContainerLayer(id: string, resolved: ResolvedImage) {
 
 /** Remove every trace of a container that never ran or is done. */
 function discard(state: ContainerState, cgroup: Cgroup | undefined): void {
+  stopRootDaemon(state);
   cgroup?.destroy();
   removeContainerData(state.id);
   removeStateDir(state.id);
@@ -122,7 +125,7 @@ export function runForeground(opts: RunOptions): RunResult {
         init: opts.init,
         // without -i the container reads nothing, as with Docker
         stdio: tty ? { kind: "pty", socket: tty[1] } : nullFd !== undefined ? { kind: "dup", stdin: nullFd } : undefined,
-        beforeStart: (pid) => cgroup?.addProcess(pid),
+        beforeStart: beforeStart(spec, state, cgroup, true),
       });
     } finally {
       if (tty) closeSync(tty[1]);
@@ -133,6 +136,7 @@ export function runForeground(opts: RunOptions): RunResult {
     if (tty) relay(tty[0], child.pidfd, opts.interactive ?? false);
     const result: RunResult = { id: state.id, ...waitChild(child.pidfd) };
     closeSync(child.pidfd);
+    stopRootDaemon(state);
     debug(`exited: ${result.exitCode}`);
     if (cgroup && result.exitCode === 137 && cgroup.oomKilled()) {
       result.oomKilled = true;
@@ -190,7 +194,7 @@ export function startPrepared(state: ContainerState, stateDir: string, spec: Spe
     : ({ kind: "dup", stdin: MONITOR_FDS.stdin, stdout: MONITOR_FDS.stdout, stderr: MONITOR_FDS.stderr } as const);
   const launched = launchDetached(
     spec,
-    { rootMountpoint: join(stateDir, "rootfs"), init: state.init, stdio, beforeStart: (pid) => cgroup?.addProcess(pid) },
+    { rootMountpoint: join(stateDir, "rootfs"), init: state.init, stdio, beforeStart: beforeStart(spec, state, cgroup, false) },
     {
       stateDir,
       tty: state.tty ?? false,
@@ -212,6 +216,39 @@ export function startPrepared(state: ContainerState, stateDir: string, spec: Spe
     oomKilled: undefined,
   });
   saveState(state);
+}
+
+/**
+ * The parent's steps between clone and "go": the child joins its cgroup,
+ * and a fuse-overlayfs root is mounted for it (recorded in the state).
+ */
+function beforeStart(spec: Spec, state: ContainerState, cgroup: Cgroup | undefined, foreground: boolean) {
+  return (pid: number) => {
+    cgroup?.addProcess(pid);
+    const overlay = overlayOf(spec);
+    if (overlay?.driver !== "fuse") return;
+    const userns = spec.linux.namespaces.some((ns) => ns.type === "user" && !ns.path);
+    const mountpoint = join(containerDir(state.id), "rootfs");
+    const { pidfd, ...daemon } = startFuseOverlay(overlay, { containerPid: pid, userns, mountpoint, dieWithParent: foreground });
+    state.overlayDaemon = daemon;
+    if (foreground) daemonPidfds.set(daemon.pid, pidfd);
+    else closeSync(pidfd); // `run -d` ends now: whoever inherits the daemon reaps it
+    debug(`fuse-overlayfs ${daemon.pid}`);
+  };
+}
+
+/** pidfds of the fuse-overlayfs daemons this process started and reaps */
+const daemonPidfds = new Map<number, number>();
+
+/** Stop the container's fuse-overlayfs, if it has one (its processes are gone). */
+export function stopRootDaemon(state: ContainerState): void {
+  const daemon = state.overlayDaemon;
+  if (!daemon) return;
+  const pidfd = daemonPidfds.get(daemon.pid);
+  daemonPidfds.delete(daemon.pid);
+  stopFuseOverlay(daemon, pidfd);
+  if (pidfd !== undefined) closeSync(pidfd);
+  state.overlayDaemon = undefined;
 }
 
 /** The container's cgroup with its limits, recorded in its state first. */

@@ -7,6 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { openCgroup, type CgroupRecord } from "./container-cgroup.ts";
 import { removeContainerData } from "./container-data.ts";
+import type { FuseDaemon } from "./fuse-overlay.ts";
 import { containerDir, containersDir } from "./paths.ts";
 
 /** Docker's words: created, running, exited (and "creating" while burrow builds it) */
@@ -48,6 +49,8 @@ export interface ContainerState {
   logOptions?: { maxSize?: number; maxFile?: number };
   /** recorded before the cgroup is made, so a crash cannot orphan it */
   cgroup?: CgroupRecord;
+  /** the fuse-overlayfs serving its root, while it runs (fuse-overlay.ts) */
+  overlayDaemon?: FuseDaemon;
 }
 
 /** Write a file so that readers see either the old or the new content. */

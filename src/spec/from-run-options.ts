@@ -13,7 +13,7 @@ import { writeEtcFiles } from "./etc-files.ts";
 import type { RunOptions } from "./run-options.ts";
 import type { Capabilities, Mount, Namespace, NamespaceType, Rlimit, Spec } from "./types.ts";
 import { buildResources } from "./resources.ts";
-import { overlayAnnotations } from "./overlay.ts";
+import { chooseOverlayDriver, overlayAnnotations } from "./overlay.ts";
 import { resolveUser } from "./user.ts";
 import { readFromLayers, type ResolvedImage } from "../image/resolve.ts";
 
@@ -91,7 +91,7 @@ export function buildRunSpec(opts: RunOptions, ctx: SpecContext): Spec {
     },
     annotations: {
       "org.burrow.id": ctx.id,
-      ...(image ? overlayAnnotations(image.resolved.layerDirs, image.upper, image.work) : {}),
+      ...(image ? overlayAnnotations(image.resolved.layerDirs, image.upper, image.work, chooseOverlayDriver(userns)) : {}),
     },
   };
   if (wanted.workdir && !isAbsolute(wanted.workdir)) throw usageError(`the working directory "${wanted.workdir}" is not absolute`, "-w");

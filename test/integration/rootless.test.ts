@@ -8,24 +8,7 @@ import { chmodSync, cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { burrow, busyboxRootfs } from "../helpers/burrow.ts";
-
-interface TestUser {
-  name: string;
-  uid: number;
-  gid: number;
-  home: string;
-}
-
-function ensureUser(name: string, system: boolean): TestUser {
-  if (Bun.spawnSync(["id", "-u", name]).exitCode !== 0) {
-    const args = system ? ["useradd", "-r", "-m", "-s", "/bin/sh", name] : ["useradd", "-m", "-s", "/bin/sh", name];
-    const r = Bun.spawnSync(args, { stderr: "pipe" });
-    if (r.exitCode !== 0) throw new Error(`useradd ${name}: ${r.stderr}`);
-  }
-  const id = (flag: string) => Number(Bun.spawnSync(["id", flag, name]).stdout.toString().trim());
-  const home = Bun.spawnSync(["sh", "-c", `getent passwd ${name} | cut -d: -f6`]).stdout.toString().trim();
-  return { name, uid: id("-u"), gid: id("-g"), home };
-}
+import { ensureUser, type TestUser } from "../helpers/users.ts";
 
 let workdir: string;
 

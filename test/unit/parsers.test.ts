@@ -11,6 +11,7 @@ import { resolveInRoot } from "../../src/linux/resolve-in-root.ts";
 import { parseSignal } from "../../src/linux/signals.ts";
 import { parseDetachKeys } from "../../src/runtime/attach.ts";
 import { parseTmpfs, parseVolume } from "../../src/spec/from-run-options.ts";
+import { chooseOverlayDriver } from "../../src/spec/overlay.ts";
 import { buildResources } from "../../src/spec/resources.ts";
 import { formatBytes, parseBytes } from "../../src/spec/units.ts";
 import { resolveUser } from "../../src/spec/user.ts";
@@ -134,5 +135,26 @@ describe("files in a root", () => {
     expect(subordinateRange(join(root, "subuid"), "bob", 1001)).toEqual({ start: 200000, count: 1000 });
     expect(subordinateRange(join(root, "subuid"), "carol", 1002)).toBeUndefined();
     rmSync(root, { recursive: true, force: true });
+  });
+});
+
+describe("overlay driver", () => {
+  test("the kernel's, except in a user namespace before Linux 5.11", () => {
+    const saved = process.env.BURROW_OVERLAY;
+    delete process.env.BURROW_OVERLAY;
+    try {
+      expect(chooseOverlayDriver(false, [4, 19])).toBe("kernel");
+      expect(chooseOverlayDriver(true, [4, 19])).toBe("fuse");
+      expect(chooseOverlayDriver(true, [5, 10])).toBe("fuse");
+      expect(chooseOverlayDriver(true, [5, 11])).toBe("kernel");
+      expect(chooseOverlayDriver(true, [6, 1])).toBe("kernel");
+      process.env.BURROW_OVERLAY = "kernel";
+      expect(chooseOverlayDriver(true, [4, 19])).toBe("kernel");
+      process.env.BURROW_OVERLAY = "fuse";
+      expect(chooseOverlayDriver(false, [6, 1])).toBe("fuse");
+    } finally {
+      if (saved === undefined) delete process.env.BURROW_OVERLAY;
+      else process.env.BURROW_OVERLAY = saved;
+    }
   });
 });
