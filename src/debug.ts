@@ -2,6 +2,8 @@
  * --debug: each launch step with the time since burrow started, on stderr.
  * Costs one branch when off.
  */
+import { writeErr } from "./output.ts";
+
 let enabled = false;
 const start = performance.now();
 
@@ -14,5 +16,5 @@ export function isDebug(): boolean {
 }
 
 export function debug(step: string): void {
-  if (enabled) process.stderr.write(`burrow: debug: ${(performance.now() - start).toFixed(2).padStart(7)} ms  ${step}\n`);
+  if (enabled) writeErr(`burrow: debug: ${(performance.now() - start).toFixed(2).padStart(7)} ms  ${step}\n`);
 }

@@ -6,6 +6,7 @@
  * is shown.
  */
 import { createConsola, type ConsolaInstance, type LogObject } from "consola/core";
+import { writeErr } from "./output.ts";
 
 const LEVELS: Record<string, number> = { error: 0, warn: 1, warning: 1, info: 3, debug: 4 };
 
@@ -13,7 +14,7 @@ const reporter = {
   log(entry: LogObject) {
     const label = entry.type === "warn" ? "warning" : entry.type;
     const text = entry.args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ");
-    process.stderr.write(label === "log" ? `${text}\n` : `burrow: ${label}: ${text}\n`);
+    writeErr(label === "log" ? `${text}\n` : `burrow: ${label}: ${text}\n`);
   },
 };
 

@@ -7,6 +7,7 @@ import { isRunning, refresh, waitContainer } from "../runtime/lifecycle.ts";
 import { findContainer } from "../runtime/lookup.ts";
 import type { Command } from "./command.ts";
 import { bool, str } from "./options.ts";
+import { writeErr } from "../output.ts";
 
 export const DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q";
 
@@ -28,7 +29,7 @@ export const attachCommand: Command = {
     if (!isRunning(container)) throw new BurrowError({ step: "You cannot attach to a stopped container, start it first", exitCode: 1 });
     const how = await attachTo(container, { detachKeys: keys, stdin: !bool(args, "no-stdin") && (container.interactive ?? false) });
     if (how === "detached") {
-      process.stderr.write("\r\nread escape sequence\r\n");
+      writeErr("\r\nread escape sequence\r\n");
       return 0;
     }
     return await waitContainer(container.id);

@@ -8,6 +8,7 @@ import { isTerminal } from "../linux/launcher.ts";
 import { findContainer } from "../runtime/lookup.ts";
 import type { Command } from "./command.ts";
 import { str } from "./options.ts";
+import { writeOut } from "../output.ts";
 
 const help = { help: { type: "boolean", description: "Print usage" } } as const;
 
@@ -19,7 +20,7 @@ export const commitCommand: Command = {
   run(args) {
     const [ref, name] = args.positionals;
     if (!ref) throw usageError("burrow commit needs a container");
-    process.stdout.write(`${commitContainer(findContainer(ref), name).id}\n`);
+    writeOut(`${commitContainer(findContainer(ref), name).id}\n`);
     return 0;
   },
 };

@@ -4,6 +4,7 @@
 import { destroyContainer, refresh } from "../runtime/lifecycle.ts";
 import { listContainers } from "../runtime/lookup.ts";
 import type { Command } from "./command.ts";
+import { writeOut } from "../output.ts";
 
 export const containerPruneCommand: Command = {
   meta: { name: "prune", description: "Remove all stopped containers" },
@@ -20,8 +21,8 @@ export const containerPruneCommand: Command = {
       destroyContainer(c.id);
       removed.push(c.id);
     }
-    if (removed.length > 0) process.stdout.write(`Deleted Containers:\n${removed.join("\n")}\n\n`);
-    process.stdout.write("Total reclaimed space: 0B\n");
+    if (removed.length > 0) writeOut(`Deleted Containers:\n${removed.join("\n")}\n\n`);
+    writeOut("Total reclaimed space: 0B\n");
     return 0;
   },
 };

@@ -7,6 +7,7 @@ import { BurrowError } from "../errors.ts";
 import { refresh } from "../runtime/lifecycle.ts";
 import { findContainer } from "../runtime/lookup.ts";
 import type { ContainerState } from "../runtime/state.ts";
+import { writeOut, writeErr } from "../output.ts";
 
 export async function forEachContainer(refs: string[], act: (c: ContainerState, ref: string) => Promise<void> | void): Promise<number> {
   if (refs.length === 0) throw new BurrowError({ step: "invalid argument", reason: "requires at least 1 container", exitCode: 1 });
@@ -14,10 +15,10 @@ export async function forEachContainer(refs: string[], act: (c: ContainerState, 
   for (const ref of refs) {
     try {
       await act(refresh(findContainer(ref)), ref);
-      process.stdout.write(`${ref}\n`);
+      writeOut(`${ref}\n`);
     } catch (err) {
       if (!(err instanceof BurrowError)) throw err;
-      process.stderr.write(`burrow: ${err.message}\n`);
+      writeErr(`burrow: ${err.message}\n`);
       failed = true;
     }
   }

@@ -10,6 +10,7 @@ import type { Command } from "./command.ts";
 import { humanDuration, table, wantsJson } from "./format.ts";
 import { bool } from "./options.ts";
 import { formatBytes } from "../spec/units.ts";
+import { writeOut } from "../output.ts";
 
 const help = { help: { type: "boolean", description: "Print usage" } } as const;
 
@@ -43,12 +44,12 @@ export const imagesCommand: Command = {
     }
     const short = (id: string) => (bool(args, "no-trunc") ? id : hexOf(id).slice(0, 12));
     if (bool(args, "quiet")) {
-      process.stdout.write([...new Set(rows.map((r) => short(r.id)))].map((id) => `${id}\n`).join(""));
+      writeOut([...new Set(rows.map((r) => short(r.id)))].map((id) => `${id}\n`).join(""));
     } else if (wantsJson(args)) {
-      process.stdout.write(`${JSON.stringify(rows.map((r) => ({ Repository: r.repository, Tag: r.tag, ID: r.id, CreatedAt: r.created, Size: r.size })))}\n`);
+      writeOut(`${JSON.stringify(rows.map((r) => ({ Repository: r.repository, Tag: r.tag, ID: r.id, CreatedAt: r.created, Size: r.size })))}\n`);
     } else {
       const lines = rows.map((r) => [r.repository, r.tag, short(r.id), `${humanDuration(Date.now() - Date.parse(r.created))} ago`, formatBytes(r.size)]);
-      process.stdout.write(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], lines));
+      writeOut(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], lines));
     }
     return 0;
   },
@@ -73,8 +74,8 @@ export const rmiCommand: Command = {
       }
       const byId = name === undefined || !readIndex().names[name];
       const result = untagOrRemove(name ?? "", record.id, byId);
-      for (const n of result.untagged) process.stdout.write(`Untagged: ${n}\n`);
-      if (result.deleted) process.stdout.write(`Deleted: ${result.deleted}\n`);
+      for (const n of result.untagged) writeOut(`Untagged: ${n}\n`);
+      if (result.deleted) writeOut(`Deleted: ${result.deleted}\n`);
     }
     // layers no image uses go at once: the store shrinks back
     pruneStore();
@@ -117,7 +118,7 @@ export const imageInspectCommand: Command = {
         Manifest: record.manifest,
       };
     });
-    process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
+    writeOut(`${JSON.stringify(out, null, 4)}\n`);
     return 0;
   },
 };
@@ -129,7 +130,7 @@ export const imagePruneCommand: Command = {
   options: { force: { type: "boolean", alias: "f", description: "Do not prompt (burrow never prompts)" }, all: { type: "boolean", alias: "a", description: "Accepted" }, ...help },
   run() {
     const { layers, blobs } = pruneStore();
-    process.stdout.write(`Deleted ${layers} layers and ${blobs} blobs\n`);
+    writeOut(`Deleted ${layers} layers and ${blobs} blobs\n`);
     return 0;
   },
 };

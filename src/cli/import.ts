@@ -5,6 +5,7 @@ import { usageError } from "../errors.ts";
 import { importTarball } from "../image/import.ts";
 import type { Command } from "./command.ts";
 import { list } from "./options.ts";
+import { writeOut } from "../output.ts";
 
 /** Docker's --change, the one instruction an imported rootfs needs most: CMD */
 function cmdFrom(changes: string[]): string[] | undefined {
@@ -30,7 +31,7 @@ export const importCommand: Command = {
     const [source, name] = args.positionals;
     if (!source) throw usageError("burrow import needs a tarball (or - for stdin)");
     const result = importTarball(source, name, { cmd: cmdFrom(list(args, "change")) });
-    process.stdout.write(`${result.id}\n`);
+    writeOut(`${result.id}\n`);
     return 0;
   },
 };

@@ -11,6 +11,7 @@ import { usageError } from "../errors.ts";
 import type { Command } from "./command.ts";
 import { statusText } from "./ps.ts";
 import { str } from "./options.ts";
+import { writeOut } from "../output.ts";
 
 export function inspectContainer(c: ContainerState): Record<string, unknown> {
   let spec: Spec | undefined;
@@ -97,7 +98,7 @@ export const inspectCommand: Command = {
     const format = str(args, "format");
     if (format !== undefined && format !== "json") throw usageError(`only --format json is supported (Go templates are not): "${format}"`, "--format");
     const out = args.positionals.map((ref) => inspectContainer(refresh(findContainer(ref))));
-    process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
+    writeOut(`${JSON.stringify(out, null, 4)}\n`);
     return 0;
   },
 };

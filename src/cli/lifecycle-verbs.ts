@@ -8,6 +8,7 @@ import { findContainer } from "../runtime/lookup.ts";
 import type { Command } from "./command.ts";
 import { forEachContainer } from "./container-refs.ts";
 import { bool, int, str } from "./options.ts";
+import { writeOut, writeErr } from "../output.ts";
 
 const help = { help: { type: "boolean", description: "Print usage" } } as const;
 
@@ -26,7 +27,7 @@ export const stopCommand: Command = {
     if (signal) parseSignal(signal);
     return forEachContainer(args.positionals, async (c) => {
       if (!isRunning(c)) {
-        process.stderr.write(`burrow: container ${c.name} is not running\n`);
+        writeErr(`burrow: container ${c.name} is not running\n`);
         return;
       }
       await stopContainer(signal ? { ...c, stopSignal: signal } : c, seconds);
@@ -95,7 +96,7 @@ export const waitCommand: Command = {
     if (args.positionals.length === 0) throw new BurrowError({ step: "invalid argument", reason: "requires at least 1 container", exitCode: 1 });
     for (const ref of args.positionals) {
       const code = await waitContainer(findContainer(ref).id);
-      process.stdout.write(`${code}\n`);
+      writeOut(`${code}\n`);
     }
     return 0;
   },

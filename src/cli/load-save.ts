@@ -8,6 +8,7 @@ import { readIndex } from "../image/store.ts";
 import type { Command } from "./command.ts";
 import { lookup } from "./image-verbs.ts";
 import { str } from "./options.ts";
+import { writeOut } from "../output.ts";
 
 export const loadCommand: Command = {
   meta: { name: "load", description: "Load an image from a tar archive (docker save or OCI layout)" },
@@ -22,10 +23,10 @@ export const loadCommand: Command = {
     const index = () => readIndex();
     for (const record of loadArchive(str(args, "input") ?? "-")) {
       const names = Object.entries(index().names).filter(([, id]) => id === record.id).map(([n]) => n);
-      if (names.length === 0) process.stdout.write(`Loaded image ID: ${record.id}\n`);
+      if (names.length === 0) writeOut(`Loaded image ID: ${record.id}\n`);
       for (const n of names) {
         const ref = parseReference(n);
-        process.stdout.write(`Loaded image: ${familiarName(ref)}:${ref.tag ?? "latest"}\n`);
+        writeOut(`Loaded image: ${familiarName(ref)}:${ref.tag ?? "latest"}\n`);
       }
     }
     return 0;

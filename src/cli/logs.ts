@@ -8,6 +8,7 @@ import { readLog, readMore, type LogEntry } from "../runtime/logs.ts";
 import { loadState } from "../runtime/state.ts";
 import type { Command } from "./command.ts";
 import { bool, str } from "./options.ts";
+import { writeOut, writeErr } from "../output.ts";
 
 /** RFC 3339, a Unix timestamp, or a duration back from now (10m, 2h, 30s) */
 export function parseTime(text: string, flag: string): number {
@@ -48,7 +49,7 @@ export const logsCommand: Command = {
         const t = Date.parse(e.time);
         if ((since !== undefined && t < since) || (until !== undefined && t > until)) continue;
         const text = stamps ? `${e.time} ${e.log}` : e.log;
-        (e.stream === "stderr" ? process.stderr : process.stdout).write(text);
+        (e.stream === "stderr" ? writeErr : writeOut)(text);
       }
     };
     let { entries, offset, inode } = readLog(container.id);

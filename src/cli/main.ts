@@ -13,6 +13,7 @@ import { VERSION } from "../version.ts";
 import type { Command } from "./command.ts";
 import { commandHelp, optionLines } from "./help.ts";
 import { parseArgs } from "./options.ts";
+import { writeOut, writeErr } from "../output.ts";
 /**
  * Verbs are evaluated when used: a module's top level runs only for the
  * verb that needs it, so `run` does not set up `stats` or `logs`.
@@ -103,6 +104,8 @@ function mainHelp(): string {
   ].join("\n");
 }
 
+const MOVES_A_PROCESS = new Set(["run", "exec", "start", "restart"]);
+
 async function main(argv: string[]): Promise<number> {
   const global = parseArgs(argv, globalOptions, true);
   const g = global.values;
@@ -110,18 +113,23 @@ async function main(argv: string[]): Promise<number> {
   if (typeof g["log-level"] === "string") setLogLevel(g["log-level"]);
   if (typeof g.root === "string") setRootOverride(g.root);
   if (g.version) {
-    process.stdout.write(`burrow version ${VERSION}\n`);
+    writeOut(`burrow version ${VERSION}\n`);
     return 0;
   }
   const [verb, ...rest] = global.positionals;
   if (!verb || g.help) {
-    process.stdout.write(mainHelp());
+    writeOut(mainHelp());
     return verb || g.help ? 0 : ExitCode.Failed;
   }
   if (verb === "help") {
     const target = rest[0] ? commands[rest[0]]?.() : undefined;
-    process.stdout.write(target ? commandHelp(target) : mainHelp());
+    writeOut(target ? commandHelp(target) : mainHelp());
     return 0;
+  }
+  // these move a process into a cgroup: the kernel's wait before the first
+  // move then passes while the verb's module loads and the spec is built
+  if (MOVES_A_PROCESS.has(verb) || (verb === "container" && MOVES_A_PROCESS.has(rest[0] ?? ""))) {
+    require("../linux/cgroup/attach-warmup.ts").warmUpCgroupAttach();
   }
   let cmd = commands[verb]?.();
   let verbArgs = rest;
@@ -134,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(verbArgs, cmd.options, cmd.stopAtPositional);
     if (args.values.help) {
-      process.stdout.write(commandHelp(cmd));
+      writeOut(commandHelp(cmd));
       return 0;
     }
     return await cmd.run(args);
@@ -149,10 +157,10 @@ async function main(argv: string[]): Promise<number> {
 
 function report(err: unknown): number {
   if (err instanceof BurrowError) {
-    process.stderr.write(`burrow: ${err.message}\n`);
+    writeErr(`burrow: ${err.message}\n`);
     return err.exitCode;
   }
-  process.stderr.write(`burrow: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  writeErr(`burrow: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return ExitCode.Failed;
 }
 

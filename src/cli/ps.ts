@@ -7,6 +7,7 @@ import type { ContainerState } from "../runtime/state.ts";
 import type { Command } from "./command.ts";
 import { humanDuration, table, wantsJson } from "./format.ts";
 import { bool } from "./options.ts";
+import { writeOut } from "../output.ts";
 
 export function statusText(c: ContainerState, now = Date.now()): string {
   if (c.status === "running") return `Up ${humanDuration(now - Date.parse(c.startedAt ?? c.created))}`;
@@ -38,7 +39,7 @@ export const psCommand: Command = {
     const trunc = !bool(args, "no-trunc");
     const id = (c: ContainerState) => (trunc ? c.id.slice(0, 12) : c.id);
     if (bool(args, "quiet")) {
-      process.stdout.write(containers.map((c) => `${id(c)}\n`).join(""));
+      writeOut(containers.map((c) => `${id(c)}\n`).join(""));
       return 0;
     }
     if (wantsJson(args)) {
@@ -53,7 +54,7 @@ export const psCommand: Command = {
         ExitCode: c.exitCode,
         Pid: c.status === "running" ? c.pid : 0,
       }));
-      process.stdout.write(`${JSON.stringify(rows)}\n`);
+      writeOut(`${JSON.stringify(rows)}\n`);
       return 0;
     }
     const command = (c: ContainerState) => {
@@ -61,7 +62,7 @@ export const psCommand: Command = {
       return JSON.stringify(trunc && text.length > 20 ? `${text.slice(0, 19)}…` : text);
     };
     const rows = containers.map((c) => [id(c), c.image, command(c), `${humanDuration(Date.now() - Date.parse(c.created))} ago`, statusText(c), "", c.name]);
-    process.stdout.write(table(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], rows));
+    writeOut(table(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], rows));
     return 0;
   },
 };

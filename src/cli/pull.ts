@@ -10,6 +10,7 @@ import { canonical, parseReference } from "../image/reference.ts";
 import { RegistryClient } from "../image/registry.ts";
 import type { Command } from "./command.ts";
 import { bool, str } from "./options.ts";
+import { writeOut } from "../output.ts";
 
 const help = { help: { type: "boolean", description: "Print usage" } } as const;
 
@@ -29,7 +30,7 @@ export const pullCommand: Command = {
     const quiet = bool(args, "quiet");
     const record = await pull(ref, { platform: str(args, "platform"), tlsVerify: args.values["tls-verify"] !== false, quiet });
     // -q: the image id alone, for scripts; otherwise the name, as Docker ends
-    process.stdout.write(`${quiet ? record.id : canonical(parseReference(ref))}\n`);
+    writeOut(`${quiet ? record.id : canonical(parseReference(ref))}\n`);
     return 0;
   },
 };
@@ -53,7 +54,7 @@ export const loginCommand: Command = {
     const client = new RegistryClient(parseReference(`${server}/burrow-login-check`), { tlsVerify: args.values["tls-verify"] !== false, credentials: { username, password } });
     await client.ping();
     saveCredentials(server, { username, password });
-    process.stdout.write("Login Succeeded\n");
+    writeOut("Login Succeeded\n");
     return 0;
   },
 };
@@ -67,7 +68,7 @@ export const logoutCommand: Command = {
     const server = args.positionals[0];
     if (!server) throw usageError("burrow logout needs SERVER");
     saveCredentials(server, undefined);
-    process.stdout.write(`Removing login credentials for ${server}\n`);
+    writeOut(`Removing login credentials for ${server}\n`);
     return 0;
   },
 };

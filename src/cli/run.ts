@@ -11,6 +11,7 @@ import { formatBytes, parseBytes } from "../spec/units.ts";
 import type { Command, OptionDefs, ParsedArgs } from "./command.ts";
 import { bool, int, list, str } from "./options.ts";
 import { resourceFlagsFrom, resourceOptions } from "./resource-flags.ts";
+import { writeOut, writeErr } from "../output.ts";
 
 const options: OptionDefs = {
   ...resourceOptions,
@@ -140,14 +141,14 @@ export const runCommand: Command = {
     if (opts.stopSignal) parseSignal(opts.stopSignal);
     if (bool(args, "detach")) {
       if (opts.rm && restart && restart.name !== "no") throw usageError("conflicting options: --restart and --rm", "--restart");
-      process.stdout.write(`${runDetached(opts, restart)}\n`);
+      writeOut(`${runDetached(opts, restart)}\n`);
       return 0;
     }
     if (restart && restart.name !== "no") throw usageError("--restart needs a detached container (-d)", "--restart");
     const result = runForeground(opts);
     if (result.oomKilled) {
       const limit = result.memoryLimit !== undefined ? ` (memory limit ${formatBytes(result.memoryLimit)})` : "";
-      process.stderr.write(`burrow: container killed by the OOM killer${limit}\n`);
+      writeErr(`burrow: container killed by the OOM killer${limit}\n`);
     }
     return result.exitCode;
   },

@@ -10,6 +10,8 @@ import { formatBytes } from "../spec/units.ts";
 import type { Command } from "./command.ts";
 import { table, wantsJson } from "./format.ts";
 import { bool } from "./options.ts";
+import { writeOut } from "../output.ts";
+import { isTerminal } from "../linux/launcher.ts";
 
 interface Sample {
   container: ContainerState;
@@ -135,10 +137,10 @@ export const statsCommand: Command = {
     for (;;) {
       const current = pick().map(sample);
       const rows = current.map((s) => row(previous.find((p) => p.container.id === s.container.id) ?? s, s));
-      if (json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+      if (json) writeOut(`${JSON.stringify(rows)}\n`);
       else {
-        if (stream && process.stdout.isTTY) process.stdout.write("\x1b[2J\x1b[H");
-        process.stdout.write(render(rows));
+        if (stream && isTerminal(1)) writeOut("\x1b[2J\x1b[H");
+        writeOut(render(rows));
       }
       if (!stream) return 0;
       previous = current;

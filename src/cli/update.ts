@@ -7,6 +7,7 @@ import { findContainer } from "../runtime/lookup.ts";
 import { buildResources } from "../spec/resources.ts";
 import type { Command, OptionDefs } from "./command.ts";
 import { resourceFlagsFrom, resourceOptions } from "./resource-flags.ts";
+import { writeOut } from "../output.ts";
 
 const options: OptionDefs = {
   ...resourceOptions,
@@ -27,7 +28,7 @@ export const updateCommand: Command = {
         throw new BurrowError({ step: "update", object: ref, reason: c.cgroup ? "the container is not running" : "the container has no cgroup" });
       }
       openCgroup(c.cgroup).update(resources);
-      process.stdout.write(`${ref}\n`);
+      writeOut(`${ref}\n`);
     }
     return 0;
   },

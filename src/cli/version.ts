@@ -4,6 +4,7 @@
 import { VERSION } from "../version.ts";
 import type { Command } from "./command.ts";
 import { bool } from "./options.ts";
+import { writeOut } from "../output.ts";
 
 export const versionCommand: Command = {
   meta: { name: "version", description: "Show the burrow version information" },
@@ -14,8 +15,8 @@ export const versionCommand: Command = {
   },
   run(args) {
     const info = { version: VERSION, bun: Bun.version, os: process.platform, arch: process.arch };
-    if (bool(args, "json")) process.stdout.write(`${JSON.stringify(info)}\n`);
-    else process.stdout.write(`burrow version ${info.version}\n bun ${info.bun}\n ${info.os}/${info.arch}\n`);
+    if (bool(args, "json")) writeOut(`${JSON.stringify(info)}\n`);
+    else writeOut(`burrow version ${info.version}\n bun ${info.bun}\n ${info.os}/${info.arch}\n`);
     return 0;
   },
 };

@@ -11,6 +11,7 @@ import { canonical, parseReference } from "./reference.ts";
 import { MANIFEST_TYPES, RegistryClient, type RegistryOptions } from "./registry.ts";
 import { blobPath, findImage, hexOf, layerDir, readIndex, sha256, type ImageConfig, type ImageRecord } from "./store.ts";
 import { formatBytes } from "../spec/units.ts";
+import { writeOut } from "../output.ts";
 
 export interface PullOptions extends RegistryOptions {
   /** os/arch[/variant], default linux/amd64 */
@@ -69,7 +70,7 @@ class ProgressBoard {
       out += `\x1b[2K${hexOf(l.digest).slice(0, 12)}: ${this.lines[k]}\n`;
     });
     this.drawn = true;
-    process.stdout.write(out);
+    writeOut(out);
   }
 }
 
@@ -78,7 +79,7 @@ export async function pull(text: string, opts: PullOptions = {}): Promise<ImageR
   const client = new RegistryClient(ref, opts);
   // progress goes to stdout, as Docker's does: stderr is kept for the one line of an error
   const say = (line: string) => {
-    if (!opts.quiet) process.stdout.write(`${line}\n`);
+    if (!opts.quiet) writeOut(`${line}\n`);
   };
   let { bytes, mediaType } = await client.manifest(ref.digest ?? ref.tag!);
   if (ref.digest && sha256(bytes) !== ref.digest) {

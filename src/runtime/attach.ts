@@ -8,6 +8,7 @@ import { BurrowError } from "../errors.ts";
 import { isTerminal, rawTerminal, restoreTerminal } from "../linux/launcher.ts";
 import { containerDir } from "./paths.ts";
 import type { ContainerState } from "./state.ts";
+import { writeOut } from "../output.ts";
 
 const FRAME_INPUT = 0;
 const FRAME_RESIZE = 1;
@@ -60,7 +61,7 @@ export async function attachTo(state: ContainerState, opts: AttachOptions): Prom
       unix: `/proc/self/fd/${dirfd}/attach.sock`,
       socket: {
         data(_s, data) {
-          process.stdout.write(data);
+          writeOut(data);
         },
         close() {
           finish("exited");

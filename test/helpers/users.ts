@@ -19,3 +19,10 @@ export function ensureUser(name: string, system: boolean): TestUser {
   const home = Bun.spawnSync(["sh", "-c", `getent passwd ${name} | cut -d: -f6`]).stdout.toString().trim();
   return { name, uid: id("-u"), gid: id("-g"), home };
 }
+
+/** stderr without the warning an unprivileged user gets once on a host with nothing delegated */
+export const withoutWarnings = (stderr: string) =>
+  stderr
+    .split("\n")
+    .filter((l) => l && !l.startsWith("burrow: warning: running without a cgroup"))
+    .join("\n");

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { burrow, burrowAsync, burrowMounts, busyboxRootfs, leftoverContainers, tempRoot, type RunOpts } from "../helpers/burrow.ts";
 import { buildImage, fixtureLayers, writeLayout } from "../helpers/images.ts";
-import { ensureUser } from "../helpers/users.ts";
+import { ensureUser, withoutWarnings } from "../helpers/users.ts";
 
 const FUSE = { BURROW_OVERLAY: "fuse" };
 let root: string;
@@ -150,11 +150,6 @@ describe("rootless on fuse-overlayfs", () => {
     return { exitCode: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   }
 
-  const withoutWarnings = (stderr: string) =>
-    stderr
-      .split("\n")
-      .filter((l) => l && !l.startsWith("burrow: warning: running without a cgroup"))
-      .join("\n");
 
   test("an unprivileged user runs an image on fuse-overlayfs; owners as the image says", () => {
     const userRoot = join(work, "user-root");

@@ -8,15 +8,9 @@ import { chmodSync, cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { burrow, busyboxRootfs } from "../helpers/burrow.ts";
-import { ensureUser, type TestUser } from "../helpers/users.ts";
+import { ensureUser, withoutWarnings, type TestUser } from "../helpers/users.ts";
 
 let workdir: string;
-
-const withoutWarnings = (stderr: string) =>
-  stderr
-    .split("\n")
-    .filter((l) => l && !l.startsWith("burrow: warning: running without a cgroup"))
-    .join("\n");
 
 beforeAll(() => {
   workdir = mkdtempSync(join(tmpdir(), "burrow-rootless-"));
