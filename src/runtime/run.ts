@@ -158,6 +158,7 @@ export function runForeground(opts: RunOptions): RunResult {
     return result;
   } finally {
     if (!kept) discard(state, cgroup);
+    debug("cleaned up");
   }
 }
 
