@@ -126,8 +126,10 @@ export function loadArchive(path: string): ImageRecord[] {
   if (files.has("index.json")) {
     const index = json<{ manifests: Descriptor[] }>(file("index.json"));
     for (const d of index.manifests) {
-      const tag = d.annotations?.["io.containerd.image.name"] ?? d.annotations?.["org.opencontainers.image.ref.name"];
-      const names = tag ? [canonical(parseReference(tag.includes(":") || tag.includes("/") ? tag : `${path}:${tag}`))] : [];
+      const ref = d.annotations?.["io.containerd.image.name"] ?? d.annotations?.["org.opencontainers.image.ref.name"];
+      // a ref.name of a tag alone ("v1", as skopeo writes oci-archive:FILE:v1)
+      // names no repository: the image is loaded by its id, as an unnamed one
+      const names = ref && (ref.includes(":") || ref.includes("/")) ? [canonical(parseReference(ref))] : [];
       loaded.push(storeImage(verified(byDigest(d.digest), d), byDigest, names));
     }
     return loaded;

@@ -13,7 +13,7 @@ import { writeEtcFiles } from "./etc-files.ts";
 import type { RunOptions } from "./run-options.ts";
 import type { Capabilities, Mount, Namespace, NamespaceType, Rlimit, Spec } from "./types.ts";
 import { buildResources } from "./resources.ts";
-import { chooseOverlayDriver, overlayAnnotations } from "./overlay.ts";
+import { canMountVolatile, chooseOverlayDriver, overlayAnnotations, type OverlayDirs } from "./overlay.ts";
 import { resolveUser } from "./user.ts";
 import { readFromLayers, type ResolvedImage } from "../image/resolve.ts";
 
@@ -91,11 +91,18 @@ export function buildRunSpec(opts: RunOptions, ctx: SpecContext): Spec {
     },
     annotations: {
       "org.burrow.id": ctx.id,
-      ...(image ? overlayAnnotations(image.resolved.layerDirs, image.upper, image.work, chooseOverlayDriver(userns)) : {}),
+      ...(image ? overlayAnnotations(overlayFor(image, userns, opts.rm ?? false)) : {}),
     },
   };
   if (wanted.workdir && !isAbsolute(wanted.workdir)) throw usageError(`the working directory "${wanted.workdir}" is not absolute`, "-w");
   return spec;
+}
+
+/** The container's overlay: a --rm container's upper dir is thrown away, so its overlay need not sync. */
+function overlayFor(image: { resolved: { layerDirs: string[] }; upper: string; work: string }, userns: boolean, autoRemove: boolean): OverlayDirs {
+  const driver = chooseOverlayDriver(userns);
+  const volatile = autoRemove && driver === "kernel" && canMountVolatile();
+  return { lower: image.resolved.layerDirs.join(":"), upper: image.upper, work: image.work, driver, volatile };
 }
 
 function checkRootfs(path: string): string {

@@ -97,6 +97,14 @@ describe("pull and run", () => {
     b("rm", "-f", "one", "two");
   });
 
+  test("a --rm container's overlay does not sync (volatile); a kept one's does", () => {
+    const ref = `${registry.host}/test/fixture:v1`;
+    const rootOptions = (args: string[]) => b("run", ...args, ref, "sh", "-c", "grep ' / ' /proc/self/mountinfo").stdout;
+    expect(rootOptions(["--rm"])).toContain("volatile");
+    expect(rootOptions(["--name", "kept"])).not.toContain("volatile");
+    b("rm", "kept");
+  });
+
   test("a multi-arch index: linux/amd64 by default, --platform for another", () => {
     const amd = b("pull", "-q", `${registry.host}/test/multi`);
     expect(amd.stdout.trim()).toBe(image.config.digest);
@@ -150,6 +158,19 @@ describe("archives and the store", () => {
     expect(after.Id).toBe(before.Id);
     expect(after.Manifest).toBe(before.Manifest);
     expect(after.RootFS).toEqual(before.RootFS);
+  });
+
+  test("an OCI archive whose ref.name is a tag alone loads as an unnamed image", () => {
+    const tar = join(work, "tag-only.tar");
+    Bun.spawnSync(["tar", "-C", join(work, "layout"), "-cf", tar, "."]);
+    const fresh = tempRoot();
+    try {
+      const r = burrow(["load", "-i", tar], { root: fresh });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(/^Loaded image ID: sha256:[0-9a-f]{64}\n$/);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
   });
 
   test("import a rootfs tarball, tag, images --json, rmi refuses while a container uses it", () => {
