@@ -37,7 +37,7 @@
 
 #include "fdpass.h"
 
-int burrow_spawn(const uint8_t *plan, int32_t *out, int forward);
+int burrow_spawn(const uint8_t *plan, int32_t *out, int forward, int cgroup_fd);
 
 /* fd numbers the plan's Dup2/Pty steps expect (see src/runtime/monitor.ts) */
 #define CHILD_STDIN 10
@@ -284,7 +284,7 @@ int main(int argc, char **argv) {
     if (dup2(out_pipe[1], CHILD_STDOUT) < 0 || dup2(err_pipe[1], CHILD_STDERR) < 0) die("dup2");
   }
 
-  if ((code = burrow_spawn(plan, child, 0)) < 0) {
+  if ((code = burrow_spawn(plan, child, 0, -1)) < 0) {
     errno = -code;
     die("clone");
   }

@@ -15,7 +15,7 @@ import { BurrowError } from "../errors.ts";
 const MFD_CLOEXEC = 1;
 
 const symbols = {
-  burrow_spawn: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  burrow_spawn: { args: [FFIType.ptr, FFIType.ptr, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   burrow_wait: { args: [FFIType.i32], returns: FFIType.i32 },
   burrow_signal: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   burrow_forward_stop: { args: [], returns: FFIType.void },
@@ -69,18 +69,23 @@ export interface SpawnedChild {
   syncFd: number;
   /** the child reports a failed step here; EOF means it exec'd */
   errorFd: number;
+  /** born in the cgroup it was asked to be born in (clone3 CLONE_INTO_CGROUP) */
+  inCgroup: boolean;
 }
 
-/**
- * Clone a child that runs the plan (encodePlan put the clone flags in its
- * header). A container gets the signals sent to burrow until it is waited
- * for; a helper (forwardSignals false) does not.
- */
-export function spawnChild(plan: Uint8Array, forwardSignals = true): SpawnedChild {
+export interface SpawnOptions {
+  /** the container gets the signals sent to burrow until it is waited for; a helper does not */
+  forwardSignals?: boolean;
+  /** a cgroup v2 directory fd: the child is born there when the kernel can (Linux 5.7) */
+  cgroupFd?: number;
+}
+
+/** Clone a child that runs the plan (encodePlan put the clone flags in its header). */
+export function spawnChild(plan: Uint8Array, opts: SpawnOptions = {}): SpawnedChild {
   const out = new Int32Array(4);
-  const r = launcher().burrow_spawn(ptr(plan), ptr(out), forwardSignals ? 1 : 0);
+  const r = launcher().burrow_spawn(ptr(plan), ptr(out), opts.forwardSignals === false ? 0 : 1, opts.cgroupFd ?? -1);
   if (r < 0) throw new BurrowError({ step: "clone", errno: -r, hint: cloneHint(-r) });
-  return { pid: out[0]!, pidfd: out[1]!, syncFd: out[2]!, errorFd: out[3]! };
+  return { pid: out[0]!, pidfd: out[1]!, syncFd: out[2]!, errorFd: out[3]!, inCgroup: r === 1 };
 }
 
 function cloneHint(errno: number): string | undefined {

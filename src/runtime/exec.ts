@@ -96,7 +96,7 @@ export function execInContainer(state: ContainerState, opts: ExecOptions): numbe
     const spec = execSpec(loadSpec(state.id), state.pid!, opts);
     const stdio: Stdio | undefined = tty ? { kind: "pty", socket: tty[1] } : nullFd !== undefined ? { kind: "dup", stdin: nullFd } : undefined;
     const cgroup = state.cgroup ? openCgroup(state.cgroup) : undefined;
-    const child = launchPlan(buildExecPlan(spec, pidfd, stdio, opts.detach ?? false), undefined, (pid) => cgroup?.addProcess(pid));
+    const child = launchPlan(buildExecPlan(spec, pidfd, stdio, opts.detach ?? false), { cgroup });
     if (opts.detach) {
       closeSync(child.pidfd);
       return 0;

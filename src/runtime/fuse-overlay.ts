@@ -60,7 +60,7 @@ export function startFuseOverlay(dirs: OverlayDirs, opts: FuseStartOptions): Fus
   const nsFds = [...(opts.userns ? [openSync(`/proc/${opts.containerPid}/ns/user`, "r")] : []), openSync(`/proc/${opts.containerPid}/ns/mnt`, "r")];
   try {
     const plan = { cloneFlags: 0, ops: helperOps(binary, dirs, opts, nsFds) };
-    const helper = launchPlan(plan, undefined, undefined, true);
+    const helper = launchPlan(plan, { helper: true });
     return { pid: helper.pid, pidfd: helper.pidfd, startTime: processStartTime(helper.pid) ?? "", mountpoint: opts.mountpoint };
   } catch (err) {
     if (err instanceof BurrowError && err.errno === EACCES && err.object === "/dev/fuse") {

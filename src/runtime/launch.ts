@@ -1,17 +1,22 @@
 /**
  * The parent's half of the launch sequence (see ../shared/DESIGN.md):
  *
- *   clone ─► write uid/gid maps ─► caller's hooks (cgroup, network)
- *         ─► "go" ─► read the error pipe: EOF means the command exec'd
+ *   clone ─► write uid/gid maps ─► join the cgroup ─► caller's hooks
+ *         (fuse-overlayfs) ─► "go" ─► read the error pipe: EOF means the
+ *         command exec'd
+ *
+ * On cgroup v2 a foreground child is born in its cgroup (clone3
+ * CLONE_INTO_CGROUP) and the join is skipped.
  *
  * The clone happens here (foreground) or in the monitor (detached); what
  * follows is the same.
  */
-import { closeSync, readSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { debug } from "../debug.ts";
 import { BurrowError, ExitCode } from "../errors.ts";
 import { needsSetgroupsDeny, writeIdMaps, type IdMaps } from "../linux/idmap.ts";
-import { signalChild, spawnChild, stopForwarding, waitChild } from "../linux/launcher.ts";
+import type { Cgroup } from "../linux/cgroup/cgroup.ts";
+import { signalChild, spawnChild, stopForwarding, waitChild, type SpawnedChild } from "../linux/launcher.ts";
 import type { Spec } from "../spec/types.ts";
 import { startMonitor, type MonitorOptions } from "./monitor.ts";
 import { buildPlan, type Plan, type Stdio } from "./plan.ts";
@@ -22,8 +27,19 @@ export interface LaunchOptions {
   rootMountpoint: string;
   init?: boolean;
   stdio?: Stdio;
-  /** runs after the child exists and before it may go on: cgroups, network */
+  /** the container's cgroup, made already: the child joins it before it may go on */
+  cgroup?: Cgroup;
+  /** runs after the child joined its cgroup and before it may go on */
   beforeStart?: (pid: number) => void;
+}
+
+/** What the parent does for a child between clone and "go". */
+export interface ParentSteps {
+  maps?: IdMaps;
+  cgroup?: Cgroup;
+  beforeStart?: (pid: number) => void;
+  /** a helper (not the container) does not get the signals sent to burrow */
+  helper?: boolean;
 }
 
 export interface Launched {
@@ -56,23 +72,26 @@ function planFor(spec: Spec, opts: LaunchOptions, dieWithParent: boolean): Plan 
 /** Clone the container from this process and wait until it exec'd. */
 export function launch(spec: Spec, opts: LaunchOptions): Launched & { pidfd: number } {
   const plan = planFor(spec, opts, true);
-  return launchPlan(plan, idMapsOf(spec), opts.beforeStart);
+  return launchPlan(plan, { maps: idMapsOf(spec), cgroup: opts.cgroup, beforeStart: opts.beforeStart });
 }
 
-/**
- * Run a plan from this process: clone, then the parent's steps. A helper
- * (not the container) does not get the signals sent to burrow.
- */
-export function launchPlan(plan: Plan, maps: IdMaps | undefined, beforeStart?: (pid: number) => void, helper = false): Launched & { pidfd: number } {
+/** Run a plan from this process: clone, then the parent's steps. */
+export function launchPlan(plan: Plan, steps: ParentSteps = {}): Launched & { pidfd: number } {
   const buffer = encodePlan(plan.ops, plan.cloneFlags);
   debug(`plan: ${plan.ops.length} steps, ${buffer.length} bytes`);
-  const child = spawnChild(buffer, !helper);
-  debug(`clone: pid ${child.pid}`);
+  const cgroupFd = steps.cgroup?.version === 2 ? openCgroupDir(steps.cgroup) : undefined;
+  let child: SpawnedChild;
+  try {
+    child = spawnChild(buffer, { forwardSignals: !steps.helper, cgroupFd });
+  } finally {
+    if (cgroupFd !== undefined) closeSync(cgroupFd);
+  }
+  debug(`clone: pid ${child.pid}${child.inCgroup ? ", born in its cgroup" : ""}`);
   let failure: BurrowError | undefined;
   try {
-    failure = finishLaunch(plan.ops, child, maps, beforeStart);
+    failure = finishLaunch(plan.ops, child, { ...steps, cgroup: child.inCgroup ? undefined : steps.cgroup });
   } catch (err) {
-    if (!helper) stopForwarding();
+    if (!steps.helper) stopForwarding();
     signalChild(child.pidfd, SIGKILL);
     waitChild(child.pidfd);
     closeSync(child.pidfd);
@@ -93,7 +112,7 @@ export function launchDetached(spec: Spec, opts: LaunchOptions, monitor: Monitor
   debug(`monitor ${started.monitorPid}: container pid ${started.pid}`);
   let failure: BurrowError | undefined;
   try {
-    failure = finishLaunch(plan.ops, started, idMapsOf(spec), opts.beforeStart);
+    failure = finishLaunch(plan.ops, started, { maps: idMapsOf(spec), cgroup: opts.cgroup, beforeStart: opts.beforeStart });
   } catch (err) {
     try {
       process.kill(started.pid, "SIGKILL");
@@ -116,11 +135,16 @@ interface Handshake {
  * Maps, hooks, "go", then the error pipe. Returns the child's report of a
  * failed step, if any; closes the sync and error fds either way.
  */
-function finishLaunch(ops: readonly PlanOp[], child: Handshake, maps: IdMaps | undefined, beforeStart?: (pid: number) => void): BurrowError | undefined {
+function finishLaunch(ops: readonly PlanOp[], child: Handshake, steps: ParentSteps): BurrowError | undefined {
+  const { maps, cgroup, beforeStart } = steps;
   try {
     if (maps) {
       writeIdMaps(child.pid, maps);
       debug("uid/gid maps written");
+    }
+    if (cgroup) {
+      cgroup.addProcess(child.pid);
+      debug("joined its cgroup");
     }
     beforeStart?.(child.pid);
     writeSync(child.syncFd, "g");
@@ -132,6 +156,15 @@ function finishLaunch(ops: readonly PlanOp[], child: Handshake, maps: IdMaps | u
   } finally {
     if (child.syncFd >= 0) closeSync(child.syncFd); // the child sees EOF and gives up
     closeSync(child.errorFd);
+  }
+}
+
+/** An fd of a cgroup v2 directory, for clone3 (undefined if it cannot be opened: the child is moved instead). */
+function openCgroupDir(cgroup: Cgroup): number | undefined {
+  try {
+    return cgroup.unifiedDir ? openSync(cgroup.unifiedDir, "r") : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -125,7 +125,8 @@ export function runForeground(opts: RunOptions): RunResult {
         init: opts.init,
         // without -i the container reads nothing, as with Docker
         stdio: tty ? { kind: "pty", socket: tty[1] } : nullFd !== undefined ? { kind: "dup", stdin: nullFd } : undefined,
-        beforeStart: beforeStart(spec, state, cgroup, true),
+        cgroup,
+        beforeStart: beforeStart(spec, state, true),
       });
     } finally {
       if (tty) closeSync(tty[1]);
@@ -195,7 +196,7 @@ export function startPrepared(state: ContainerState, stateDir: string, spec: Spe
     : ({ kind: "dup", stdin: MONITOR_FDS.stdin, stdout: MONITOR_FDS.stdout, stderr: MONITOR_FDS.stderr } as const);
   const launched = launchDetached(
     spec,
-    { rootMountpoint: join(stateDir, "rootfs"), init: state.init, stdio, beforeStart: beforeStart(spec, state, cgroup, false) },
+    { rootMountpoint: join(stateDir, "rootfs"), init: state.init, stdio, cgroup, beforeStart: beforeStart(spec, state, false) },
     {
       stateDir,
       tty: state.tty ?? false,
@@ -220,12 +221,11 @@ export function startPrepared(state: ContainerState, stateDir: string, spec: Spe
 }
 
 /**
- * The parent's steps between clone and "go": the child joins its cgroup,
- * and a fuse-overlayfs root is mounted for it (recorded in the state).
+ * The parent's last step between clone and "go", once the child is in its
+ * cgroup: a fuse-overlayfs root, when the spec asks for one (recorded in the state).
  */
-function beforeStart(spec: Spec, state: ContainerState, cgroup: Cgroup | undefined, foreground: boolean) {
+function beforeStart(spec: Spec, state: ContainerState, foreground: boolean) {
   return (pid: number) => {
-    cgroup?.addProcess(pid);
     const overlay = overlayOf(spec);
     if (overlay?.driver !== "fuse") return;
     const userns = spec.linux.namespaces.some((ns) => ns.type === "user" && !ns.path);

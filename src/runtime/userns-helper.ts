@@ -31,7 +31,7 @@ export function runInUserNamespace(args: string[], what: string): void {
       { code: Op.Exec, ints: [argv.length, env.length], strs: [argv[0]!, DEFAULT_PATH, ...argv, ...env], step: "exec", object: argv[0] },
     ],
   } as const;
-  const child = launchPlan({ cloneFlags: plan.cloneFlags, ops: [...plan.ops] }, defaultIdMaps());
+  const child = launchPlan({ cloneFlags: plan.cloneFlags, ops: [...plan.ops] }, { maps: defaultIdMaps() });
   const result = waitChild(child.pidfd);
   closeSync(child.pidfd);
   if (result.exitCode !== 0) throw new BurrowError({ step: what, reason: `the helper in the user namespace exited with ${result.exitCode}` });

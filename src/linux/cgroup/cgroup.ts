@@ -22,6 +22,8 @@ export interface Cgroup {
   readonly version: 1 | 2;
   /** path below the hierarchy root: /burrow/ID */
   readonly path: string;
+  /** v2 only: its one directory (a child can be cloned straight into it) */
+  readonly unifiedDir?: string;
   /** make the directories (idempotent) and write the limits */
   create(resources: Resources | undefined): void;
   /** change the limits of a running container */

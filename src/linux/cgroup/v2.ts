@@ -104,6 +104,10 @@ export class CgroupV2 implements Cgroup {
     }
   }
 
+  get unifiedDir(): string {
+    return this.dir;
+  }
+
   addProcess(pid: number): void {
     writeCgroupFile(this.dir, "cgroup.procs", pid);
   }
