@@ -19,8 +19,14 @@ import { readFileSync, writeFile } from "node:fs";
 import { detectCgroupVersion } from "./cgroup.ts";
 import { v1MountPoints } from "./v1.ts";
 
-export function warmUpCgroupAttach(): void {
+/**
+ * onV2: whether the process will be moved on cgroup v2 too. A foreground
+ * container or exec is cloned straight into its cgroup there (launch.ts),
+ * and a warm-up would only make its cgroup's mkdir wait.
+ */
+export function warmUpCgroupAttach(onV2: boolean): void {
   try {
+    if (!onV2 && detectCgroupVersion() === 2) return;
     const file = ownProcsFile();
     // node's callback API runs on the I/O threads (Bun.write and fs.promises
     // were measured to block the caller for the whole wait)
