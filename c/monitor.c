@@ -11,7 +11,8 @@
  *
  *   monitor STATE_DIR FLAGS LOG_MAX_SIZE LOG_MAX_FILES -- EXIT_COMMAND...
  *   fd 3: the plan   fd 4: control socket to burrow   fd 5: this program (closed)
- *   FLAGS: t = tty, i = keep stdin open
+ *   fd 6 (with FLAGS c): the container's cgroup v2 directory, to clone it into
+ *   FLAGS: t = tty, i = keep stdin open, c = a cgroup fd is at 6
  *
  * Attach protocol, client to monitor: frames {u8 type, u16 length (LE), data}:
  * 0 = input, 1 = resize {u16 rows, u16 cols}, 2 = close input. Monitor to
@@ -230,7 +231,7 @@ static int listen_attach(void) {
 }
 
 int main(int argc, char **argv) {
-  int tty, keep_stdin, control = 4, listener, ptysock[2] = {-1, -1}, in_pipe[2] = {-1, -1};
+  int tty, keep_stdin, cgroup_fd, control = 4, listener, ptysock[2] = {-1, -1}, in_pipe[2] = {-1, -1};
   int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, master = -1, input_fd = -1, exit_at = 0;
   int32_t child[4];
   struct stream out = {"stdout", -1, {0}, 0}, err = {"stderr", -1, {0}, 0};
@@ -251,6 +252,7 @@ int main(int argc, char **argv) {
   signal(SIGHUP, SIG_IGN);
   tty = strchr(argv[2], 't') != 0;
   keep_stdin = strchr(argv[2], 'i') != 0;
+  cgroup_fd = strchr(argv[2], 'c') != 0 ? 6 : -1;
   g_log_max = atoll(argv[3]);
   g_log_files = atoi(argv[4]) > 0 ? atoi(argv[4]) : 1;
   for (int i = 0; i < MAX_CLIENTS; i++) g_clients[i].fd = -1;
@@ -284,10 +286,13 @@ int main(int argc, char **argv) {
     if (dup2(out_pipe[1], CHILD_STDOUT) < 0 || dup2(err_pipe[1], CHILD_STDERR) < 0) die("dup2");
   }
 
-  if ((code = burrow_spawn(plan, child, 0, -1)) < 0) {
+  /* the container does not keep the cgroup fd: CLOEXEC, and closed here after the clone */
+  if (cgroup_fd >= 0) fcntl(cgroup_fd, F_SETFD, FD_CLOEXEC);
+  if ((code = burrow_spawn(plan, child, 0, cgroup_fd)) < 0) {
     errno = -code;
     die("clone");
   }
+  if (cgroup_fd >= 0) close(cgroup_fd);
   /* forward 0: a signal to the monitor is not one for the container */
   for (int fd = CHILD_STDIN; fd <= CHILD_PTY_SOCKET; fd++) close(fd);
   if (tty) {

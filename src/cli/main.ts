@@ -128,10 +128,8 @@ async function main(argv: string[]): Promise<number> {
   }
   // these move a process into a cgroup: the kernel's wait before the first
   // move then passes while the verb's module loads and the spec is built
-  const movingVerb = verb === "container" ? (rest[0] ?? "") : verb;
-  if (MOVES_A_PROCESS.has(movingVerb)) {
-    // start and restart hand the child to a monitor, which moves it on cgroup v2 too
-    require("../linux/cgroup/attach-warmup.ts").warmUpCgroupAttach(movingVerb === "start" || movingVerb === "restart");
+  if (MOVES_A_PROCESS.has(verb) || (verb === "container" && MOVES_A_PROCESS.has(rest[0] ?? ""))) {
+    require("../linux/cgroup/attach-warmup.ts").warmUpCgroupAttach();
   }
   let cmd = commands[verb]?.();
   let verbArgs = rest;

@@ -11,7 +11,7 @@
  * The clone happens here (foreground) or in the monitor (detached); what
  * follows is the same.
  */
-import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { debug } from "../debug.ts";
 import { BurrowError, ExitCode } from "../errors.ts";
 import { needsSetgroupsDeny, writeIdMaps, type IdMaps } from "../linux/idmap.ts";
@@ -108,11 +108,18 @@ export function launchPlan(plan: Plan, steps: ParentSteps = {}): Launched & { pi
 /** Hand the plan to a new monitor, which clones the container and holds it. */
 export function launchDetached(spec: Spec, opts: LaunchOptions, monitor: MonitorOptions): Launched {
   const plan = planFor(spec, opts, false);
-  const started = startMonitor(encodePlan(plan.ops, plan.cloneFlags), monitor);
-  debug(`monitor ${started.monitorPid}: container pid ${started.pid}`);
+  const cgroupFd = opts.cgroup?.version === 2 ? openCgroupDir(opts.cgroup) : undefined;
+  let started;
+  try {
+    started = startMonitor(encodePlan(plan.ops, plan.cloneFlags), { ...monitor, cgroupFd });
+  } finally {
+    if (cgroupFd !== undefined) closeSync(cgroupFd);
+  }
+  const inCgroup = opts.cgroup?.unifiedDir !== undefined && cgroupDirOf(started.pid) === opts.cgroup.unifiedDir;
+  debug(`monitor ${started.monitorPid}: container pid ${started.pid}${inCgroup ? ", born in its cgroup" : ""}`);
   let failure: BurrowError | undefined;
   try {
-    failure = finishLaunch(plan.ops, started, { maps: idMapsOf(spec), cgroup: opts.cgroup, beforeStart: opts.beforeStart });
+    failure = finishLaunch(plan.ops, started, { maps: idMapsOf(spec), cgroup: inCgroup ? undefined : opts.cgroup, beforeStart: opts.beforeStart });
   } catch (err) {
     try {
       process.kill(started.pid, "SIGKILL");
@@ -163,6 +170,16 @@ function finishLaunch(ops: readonly PlanOp[], child: Handshake, steps: ParentSte
 function openCgroupDir(cgroup: Cgroup): number | undefined {
   try {
     return cgroup.unifiedDir ? openSync(cgroup.unifiedDir, "r") : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cgroup v2 directory a process is in, as seen from here. */
+function cgroupDirOf(pid: number): string | undefined {
+  try {
+    const own = /^0::(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, "utf8"))?.[1];
+    return own === undefined ? undefined : `/sys/fs/cgroup${own}`;
   } catch {
     return undefined;
   }

@@ -26,6 +26,8 @@ export interface MonitorOptions {
   logMaxFiles?: number;
   /** run when the container exits, with its exit code appended */
   exitCommand: string[];
+  /** a cgroup v2 directory fd: the monitor clones the container into it */
+  cgroupFd?: number;
 }
 
 export interface MonitorStarted {
@@ -48,14 +50,14 @@ export function startMonitor(plan: Uint8Array, opts: MonitorOptions): MonitorSta
   const planFd = memfdWith("burrow-plan", plan);
   const [mine, theirs] = socketPair();
   try {
-    const flags = `${opts.tty ? "t" : ""}${opts.stdin ? "i" : ""}-`;
-    // fds 3, 4, 5 in the monitor: the plan, the control socket, its own executable
+    const flags = `${opts.tty ? "t" : ""}${opts.stdin ? "i" : ""}${opts.cgroupFd !== undefined ? "c" : ""}-`;
+    // fds 3, 4, 5 (6) in the monitor: the plan, the control socket, its own executable (the cgroup)
     const child = Bun.spawn(
       ["/proc/self/fd/5", opts.stateDir, flags, String(opts.logMaxSize ?? 0), String(opts.logMaxFiles ?? 1), "--", ...opts.exitCommand],
       {
         argv0: "burrow-monitor",
         // with --debug the monitor's own complaints reach the terminal
-        stdio: ["ignore", "ignore", isDebug() ? "inherit" : "ignore", planFd, theirs, exe],
+        stdio: ["ignore", "ignore", isDebug() ? "inherit" : "ignore", planFd, theirs, exe, ...(opts.cgroupFd !== undefined ? [opts.cgroupFd] : [])],
         env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
       },
     );

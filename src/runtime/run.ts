@@ -6,8 +6,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { debug } from "../debug.ts";
-import { warmUpCgroupAttach } from "../linux/cgroup/attach-warmup.ts";
-import { detectCgroupVersion, type Cgroup } from "../linux/cgroup/cgroup.ts";
+import type { Cgroup } from "../linux/cgroup/cgroup.ts";
 import { isTerminal, rawTerminal, receiveFd, relayTerminal, restoreTerminal, socketPair, waitChild } from "../linux/launcher.ts";
 import { log } from "../log.ts";
 import { buildRunSpec } from "../spec/from-run-options.ts";
@@ -180,8 +179,6 @@ function relay(socket: number, pidfd: number, interactive: boolean): void {
 
 /** run -d: a monitor holds the container; returns its id. */
 export function runDetached(opts: RunOptions, restartPolicy?: RestartPolicy): string {
-  // the monitor moves the child into its cgroup, on v2 too (main.ts warmed v1 already)
-  if (detectCgroupVersion() === 2) warmUpCgroupAttach(true);
   const { state, stateDir, spec, cgroup } = prepare(opts, true, restartPolicy);
   try {
     startPrepared(state, stateDir, spec, cgroup);

@@ -6,7 +6,9 @@
  * of a container start. A move made while another one holds the slow mode,
  * or shortly after, does not wait (0.2 ms).
  *
- * So a command that will move a process (run, start, exec) first starts a
+ * cgroup v1 has no way to clone a child into its cgroup (v2 does, and
+ * burrow uses it there: launch.ts). So on v1 a command that will move a
+ * process (run, start, exec) first starts a
  * move that changes nothing, burrow itself into the cgroup it is already
  * in, on one of Bun's I/O threads. The grace period passes while burrow
  * loads the verb's modules, reads the image and builds the spec; the
@@ -20,13 +22,12 @@ import { detectCgroupVersion } from "./cgroup.ts";
 import { v1MountPoints } from "./v1.ts";
 
 /**
- * onV2: whether the process will be moved on cgroup v2 too. A foreground
- * container or exec is cloned straight into its cgroup there (launch.ts),
- * and a warm-up would only make its cgroup's mkdir wait.
+ * On cgroup v1 only: on v2 every container and exec is cloned straight into
+ * its cgroup (launch.ts), and a warm-up would only make the cgroup's mkdir wait.
  */
-export function warmUpCgroupAttach(onV2: boolean): void {
+export function warmUpCgroupAttach(): void {
   try {
-    if (!onV2 && detectCgroupVersion() === 2) return;
+    if (detectCgroupVersion() === 2) return;
     const file = ownProcsFile();
     // node's callback API runs on the I/O threads (Bun.write and fs.promises
     // were measured to block the caller for the whole wait)
@@ -36,13 +37,9 @@ export function warmUpCgroupAttach(onV2: boolean): void {
   }
 }
 
-/** cgroup.procs of the cgroup this process is in (v2, or the first v1 hierarchy it can find) */
+/** cgroup.procs of the cgroup this process is in, in the first v1 hierarchy found */
 function ownProcsFile(): string | undefined {
   const lines = readFileSync("/proc/self/cgroup", "utf8").split("\n");
-  if (detectCgroupVersion() === 2) {
-    const own = lines.find((l) => l.startsWith("0::"))?.slice(3);
-    return own ? `/sys/fs/cgroup${own === "/" ? "" : own}/cgroup.procs` : undefined;
-  }
   for (const [controller, mount] of v1MountPoints()) {
     const line = lines.find((l) => l.split(":")[1]?.split(",").includes(controller));
     const own = line?.slice(line.indexOf(":", line.indexOf(":") + 1) + 1);
