@@ -34,6 +34,9 @@ hyperfine --runs "$runs" --export-json "$work/pull.json" \
 
 "$BURROW" --root "$work/w" pull -q "$ref" >/dev/null
 make_rootfs "$work/rootfs"
+# a warm store: pulled and on disk; otherwise the runs below race the write-back
+# of the gigabyte the pulls above just wrote
+sync
 hyperfine -N --warmup 3 --runs 30 --export-json "$work/run.json" \
   -n "burrow run --rm IMAGE true" "$BURROW --root $work/w run --rm $ref true" \
   -n "burrow run --rm --rootfs R true" "$BURROW --root $work/w run --rm --rootfs $work/rootfs true" >&2

@@ -15,6 +15,9 @@ make_rootfs "$work/rootfs"
 make_bundle "$work/plain" "$work/rootfs" '.' '["/bin/true"]'
 make_bundle "$work/limited" "$work/rootfs" '.linux.resources = {"memory":{"limit":67108864},"pids":{"limit":100}}' '["/bin/true"]'
 R=$work/rootfs
+# nothing left to write back: on this VM a disk busy with earlier writes (a test run,
+# a pull) slows every start, burrow's and its peers' alike, by 50% or more
+sync
 
 in_bench_namespace hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/start.json" \
   -n burrow "$BURROW --root $state run --rm --rootfs $R /bin/true" \

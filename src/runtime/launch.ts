@@ -79,7 +79,7 @@ export function launch(spec: Spec, opts: LaunchOptions): Launched & { pidfd: num
 export function launchPlan(plan: Plan, steps: ParentSteps = {}): Launched & { pidfd: number } {
   const buffer = encodePlan(plan.ops, plan.cloneFlags);
   debug(`plan: ${plan.ops.length} steps, ${buffer.length} bytes`);
-  const cgroupFd = steps.cgroup?.version === 2 ? openCgroupDir(steps.cgroup) : undefined;
+  const cgroupFd = steps.cgroup ? openCgroupDir(steps.cgroup) : undefined;
   let child: SpawnedChild;
   try {
     child = spawnChild(buffer, { forwardSignals: !steps.helper, cgroupFd });
@@ -108,7 +108,7 @@ export function launchPlan(plan: Plan, steps: ParentSteps = {}): Launched & { pi
 /** Hand the plan to a new monitor, which clones the container and holds it. */
 export function launchDetached(spec: Spec, opts: LaunchOptions, monitor: MonitorOptions): Launched {
   const plan = planFor(spec, opts, false);
-  const cgroupFd = opts.cgroup?.version === 2 ? openCgroupDir(opts.cgroup) : undefined;
+  const cgroupFd = opts.cgroup ? openCgroupDir(opts.cgroup) : undefined;
   let started;
   try {
     started = startMonitor(encodePlan(plan.ops, plan.cloneFlags), { ...monitor, cgroupFd });
