@@ -20,7 +20,7 @@ import { exitCommand, MONITOR_FDS } from "./monitor.ts";
 import { prepareReadonlyMountpoints, prepareWorkdir } from "./mountpoints.ts";
 import { releaseName, reserveName } from "./names.ts";
 import { removeContainerData } from "./container-data.ts";
-import { containerDataDir, containerDir, roots } from "./paths.ts";
+import { containerDataDir, roots } from "./paths.ts";
 import { startFuseOverlay, stopFuseOverlay } from "./fuse-overlay.ts";
 import { overlayOf } from "../spec/overlay.ts";
 import { resolveImage, type ResolvedImage } from "../image/resolve.ts";
@@ -114,6 +114,7 @@ function discard(state: ContainerState, cgroup: Cgroup | undefined): void {
 
 export function runForeground(opts: RunOptions): RunResult {
   const { state, stateDir, spec, cgroup } = prepare(opts, false);
+  const rootMountpoint = join(stateDir, "rootfs");
   let kept = false;
   try {
     const tty = opts.tty ? socketPair() : undefined;
@@ -121,12 +122,12 @@ export function runForeground(opts: RunOptions): RunResult {
     let child;
     try {
       child = launch(spec, {
-        rootMountpoint: join(stateDir, "rootfs"),
+        rootMountpoint,
         init: opts.init,
         // without -i the container reads nothing, as with Docker
         stdio: tty ? { kind: "pty", socket: tty[1] } : nullFd !== undefined ? { kind: "dup", stdin: nullFd } : undefined,
         cgroup,
-        beforeStart: beforeStart(spec, state, true),
+        beforeStart: beforeStart(spec, state, rootMountpoint, true),
       });
     } finally {
       if (tty) closeSync(tty[1]);
@@ -191,12 +192,13 @@ export function runDetached(opts: RunOptions, restartPolicy?: RestartPolicy): st
 
 /** Launch a made container under a new monitor (run -d, start, restart). */
 export function startPrepared(state: ContainerState, stateDir: string, spec: Spec, cgroup: Cgroup | undefined): void {
+  const rootMountpoint = join(stateDir, "rootfs");
   const stdio = state.tty
     ? ({ kind: "pty", socket: MONITOR_FDS.ptySocket } as const)
     : ({ kind: "dup", stdin: MONITOR_FDS.stdin, stdout: MONITOR_FDS.stdout, stderr: MONITOR_FDS.stderr } as const);
   const launched = launchDetached(
     spec,
-    { rootMountpoint: join(stateDir, "rootfs"), init: state.init, stdio, cgroup, beforeStart: beforeStart(spec, state, false) },
+    { rootMountpoint, init: state.init, stdio, cgroup, beforeStart: beforeStart(spec, state, rootMountpoint, false) },
     {
       stateDir,
       tty: state.tty ?? false,
@@ -224,12 +226,11 @@ export function startPrepared(state: ContainerState, stateDir: string, spec: Spe
  * The parent's last step between clone and "go", once the child is in its
  * cgroup: a fuse-overlayfs root, when the spec asks for one (recorded in the state).
  */
-function beforeStart(spec: Spec, state: ContainerState, foreground: boolean) {
+function beforeStart(spec: Spec, state: ContainerState, mountpoint: string, foreground: boolean) {
   return (pid: number) => {
     const overlay = overlayOf(spec);
     if (overlay?.driver !== "fuse") return;
     const userns = spec.linux.namespaces.some((ns) => ns.type === "user" && !ns.path);
-    const mountpoint = join(containerDir(state.id), "rootfs");
     const { pidfd, ...daemon } = startFuseOverlay(overlay, { containerPid: pid, userns, mountpoint, dieWithParent: foreground });
     state.overlayDaemon = daemon;
     if (foreground) daemonPidfds.set(daemon.pid, pidfd);
