@@ -755,13 +755,12 @@ int burrow_spawn(const uint8_t *plan, int32_t *out, int forward, int cgroup_fd) 
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   pid = -1;
-  errno = ENOSYS;
   if (cgroup_fd >= 0) {
     pid = clone_into_cgroup(clone_flags, cgroup_fd, &pidfd);
     if (pid == 0) _exit(child_main(0)); /* never returns: the plan ends in exec */
     born_in_cgroup = pid > 0;
   }
-  if (pid < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL))
+  if (cgroup_fd < 0 || (pid < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL)))
     pid = clone(child_main, (char *)g_stack + STACK_SIZE, (int)clone_flags | CLONE_PIDFD | SIGCHLD, 0, &pidfd);
   saved = errno;
   /* installed while every signal is still blocked: none can slip past */

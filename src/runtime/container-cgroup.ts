@@ -3,10 +3,10 @@
  * host's hierarchy; for an unprivileged user, under the subtree systemd
  * delegated to it on cgroup v2, or none at all (limits refused, as podman).
  */
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { join } from "node:path";
 import { usageError } from "../errors.ts";
-import { detectCgroupVersion, type Cgroup } from "../linux/cgroup/cgroup.ts";
+import { detectCgroupVersion, unifiedCgroupOf, type Cgroup } from "../linux/cgroup/cgroup.ts";
 import { CgroupV1 } from "../linux/cgroup/v1.ts";
 import { CgroupV2 } from "../linux/cgroup/v2.ts";
 
@@ -23,7 +23,7 @@ export function openCgroup(record: CgroupRecord): Cgroup {
 
 /** The subtree systemd delegated to this user (user@UID.service), if writable. */
 export function delegatedSubtree(): string | undefined {
-  const own = /^0::(.*)$/m.exec(readFileSync("/proc/self/cgroup", "utf8"))?.[1];
+  const own = unifiedCgroupOf("self");
   if (!own) return undefined;
   const uid = process.getuid!();
   let best: string | undefined;

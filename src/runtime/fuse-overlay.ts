@@ -36,7 +36,6 @@ export interface FuseDaemon {
 
 /** the fd the FUSE connection has in the daemon */
 const FUSE_FD = 3;
-const EACCES = 13;
 
 export interface FuseStartOptions {
   /** the container's first process: its user and mount namespaces are joined */
@@ -57,24 +56,33 @@ export function startFuseOverlay(dirs: OverlayDirs, opts: FuseStartOptions): Fus
       hint: "this kernel cannot mount overlayfs in a user namespace (it needs Linux 5.11): install fuse-overlayfs",
     });
   }
-  const nsFds = [...(opts.userns ? [openSync(`/proc/${opts.containerPid}/ns/user`, "r")] : []), openSync(`/proc/${opts.containerPid}/ns/mnt`, "r")];
+  const ns: ContainerNamespaces = {
+    user: opts.userns ? openSync(`/proc/${opts.containerPid}/ns/user`, "r") : undefined,
+    mount: openSync(`/proc/${opts.containerPid}/ns/mnt`, "r"),
+  };
   try {
-    const plan = { cloneFlags: 0, ops: helperOps(binary, dirs, opts, nsFds) };
+    const plan = { cloneFlags: 0, ops: helperOps(binary, dirs, opts, ns) };
     const helper = launchPlan(plan, { helper: true });
     return { pid: helper.pid, pidfd: helper.pidfd, startTime: processStartTime(helper.pid) ?? "", mountpoint: opts.mountpoint };
   } catch (err) {
-    if (err instanceof BurrowError && err.errno === EACCES && err.object === "/dev/fuse") {
+    if (err instanceof BurrowError && err.code === "EACCES" && err.object === "/dev/fuse") {
       const hint = "fuse-overlayfs needs /dev/fuse readable and writable by this user (mode 0666, as udev makes it)";
       throw new BurrowError({ step: err.step, object: err.object, errno: err.errno, hint });
     }
     throw err;
   } finally {
-    for (const fd of nsFds) closeSync(fd);
+    if (ns.user !== undefined) closeSync(ns.user);
+    closeSync(ns.mount);
   }
 }
 
-function helperOps(binary: string, dirs: OverlayDirs, opts: FuseStartOptions, nsFds: number[]): PlanOp[] {
-  const [userFd, mntFd] = opts.userns ? nsFds : [undefined, nsFds[0]];
+/** fds of the container's namespaces the helper joins */
+interface ContainerNamespaces {
+  user?: number;
+  mount: number;
+}
+
+function helperOps(binary: string, dirs: OverlayDirs, opts: FuseStartOptions, ns: ContainerNamespaces): PlanOp[] {
   const argv = [binary, "-f", "-o", `lowerdir=${dirs.lower},upperdir=${dirs.upper},workdir=${dirs.work}`, `/dev/fd/${FUSE_FD}`];
   const env = [`PATH=${DEFAULT_PATH}`];
   const data = `fd=${FUSE_FD},rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions`;
@@ -83,13 +91,13 @@ function helperOps(binary: string, dirs: OverlayDirs, opts: FuseStartOptions, ns
     { code: Op.WaitSync, step: "wait for parent" },
     // out of burrow's session: a ^C on the terminal is not for the daemon
     { code: Op.Setsid, step: "setsid" },
-    ...(userFd !== undefined
+    ...(ns.user !== undefined
       ? [
-          { code: Op.Setns, ints: [userFd, CLONE_FLAGS.user], step: "join the container's user namespace" },
+          { code: Op.Setns, ints: [ns.user, CLONE_FLAGS.user], step: "join the container's user namespace" },
           { code: Op.SetResId, ints: [0, 0], step: "become root in the user namespace" },
         ]
       : []),
-    { code: Op.Setns, ints: [mntFd!, CLONE_FLAGS.mount], step: "join the container's mount namespace" },
+    { code: Op.Setns, ints: [ns.mount, CLONE_FLAGS.mount], step: "join the container's mount namespace" },
     ...[0, 1, 2].map((fd) => ({ code: Op.OpenAt, ints: [fd], strs: ["/dev/null"], step: "open", object: "/dev/null" })),
     // opened in the container's user namespace: FUSE requires it of the mounter
     { code: Op.OpenAt, ints: [FUSE_FD], strs: ["/dev/fuse"], step: "open", object: "/dev/fuse" },

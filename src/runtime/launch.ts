@@ -5,18 +5,18 @@
  *         (fuse-overlayfs) ─► "go" ─► read the error pipe: EOF means the
  *         command exec'd
  *
- * On cgroup v2 a foreground child is born in its cgroup (clone3
- * CLONE_INTO_CGROUP) and the join is skipped.
+ * On cgroup v2 the child is born in its cgroup (clone3 CLONE_INTO_CGROUP,
+ * here or in the monitor) and the join is skipped.
  *
  * The clone happens here (foreground) or in the monitor (detached); what
  * follows is the same.
  */
-import { closeSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { debug } from "../debug.ts";
 import { BurrowError, ExitCode } from "../errors.ts";
 import { needsSetgroupsDeny, writeIdMaps, type IdMaps } from "../linux/idmap.ts";
-import type { Cgroup } from "../linux/cgroup/cgroup.ts";
-import { signalChild, spawnChild, stopForwarding, waitChild, type SpawnedChild } from "../linux/launcher.ts";
+import { unifiedCgroupOf, type Cgroup } from "../linux/cgroup/cgroup.ts";
+import { signalChild, spawnChild, stopForwarding, waitChild } from "../linux/launcher.ts";
 import type { Spec } from "../spec/types.ts";
 import { startMonitor, type MonitorOptions } from "./monitor.ts";
 import { buildPlan, type Plan, type Stdio } from "./plan.ts";
@@ -79,13 +79,7 @@ export function launch(spec: Spec, opts: LaunchOptions): Launched & { pidfd: num
 export function launchPlan(plan: Plan, steps: ParentSteps = {}): Launched & { pidfd: number } {
   const buffer = encodePlan(plan.ops, plan.cloneFlags);
   debug(`plan: ${plan.ops.length} steps, ${buffer.length} bytes`);
-  const cgroupFd = steps.cgroup ? openCgroupDir(steps.cgroup) : undefined;
-  let child: SpawnedChild;
-  try {
-    child = spawnChild(buffer, { forwardSignals: !steps.helper, cgroupFd });
-  } finally {
-    if (cgroupFd !== undefined) closeSync(cgroupFd);
-  }
+  const child = withCgroupDir(steps.cgroup, (cgroupFd) => spawnChild(buffer, { forwardSignals: !steps.helper, cgroupFd }));
   debug(`clone: pid ${child.pid}${child.inCgroup ? ", born in its cgroup" : ""}`);
   let failure: BurrowError | undefined;
   try {
@@ -108,14 +102,8 @@ export function launchPlan(plan: Plan, steps: ParentSteps = {}): Launched & { pi
 /** Hand the plan to a new monitor, which clones the container and holds it. */
 export function launchDetached(spec: Spec, opts: LaunchOptions, monitor: MonitorOptions): Launched {
   const plan = planFor(spec, opts, false);
-  const cgroupFd = opts.cgroup ? openCgroupDir(opts.cgroup) : undefined;
-  let started;
-  try {
-    started = startMonitor(encodePlan(plan.ops, plan.cloneFlags), { ...monitor, cgroupFd });
-  } finally {
-    if (cgroupFd !== undefined) closeSync(cgroupFd);
-  }
-  const inCgroup = opts.cgroup?.unifiedDir !== undefined && cgroupDirOf(started.pid) === opts.cgroup.unifiedDir;
+  const started = withCgroupDir(opts.cgroup, (cgroupFd) => startMonitor(encodePlan(plan.ops, plan.cloneFlags), { ...monitor, cgroupFd }));
+  const inCgroup = opts.cgroup?.unifiedDir !== undefined && `/sys/fs/cgroup${unifiedCgroupOf(started.pid)}` === opts.cgroup.unifiedDir;
   debug(`monitor ${started.monitorPid}: container pid ${started.pid}${inCgroup ? ", born in its cgroup" : ""}`);
   let failure: BurrowError | undefined;
   try {
@@ -166,22 +154,21 @@ function finishLaunch(ops: readonly PlanOp[], child: Handshake, steps: ParentSte
   }
 }
 
-/** An fd of a cgroup v2 directory, for clone3 (undefined if it cannot be opened: the child is moved instead). */
-function openCgroupDir(cgroup: Cgroup): number | undefined {
+/**
+ * Run fn with an fd of the cgroup's v2 directory, for clone3 (undefined on
+ * v1, or if it cannot be opened: the child is moved there instead).
+ */
+function withCgroupDir<T>(cgroup: Cgroup | undefined, fn: (fd: number | undefined) => T): T {
+  let fd: number | undefined;
   try {
-    return cgroup.unifiedDir ? openSync(cgroup.unifiedDir, "r") : undefined;
+    if (cgroup?.unifiedDir) fd = openSync(cgroup.unifiedDir, "r");
   } catch {
-    return undefined;
+    // moved instead
   }
-}
-
-/** The cgroup v2 directory a process is in, as seen from here. */
-function cgroupDirOf(pid: number): string | undefined {
   try {
-    const own = /^0::(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, "utf8"))?.[1];
-    return own === undefined ? undefined : `/sys/fs/cgroup${own}`;
-  } catch {
-    return undefined;
+    return fn(fd);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -53,6 +53,15 @@ export function detectCgroupVersion(): CgroupVersion {
   return detected;
 }
 
+/** A process's cgroup v2 path (the "0::" line of /proc/PID/cgroup), or undefined. */
+export function unifiedCgroupOf(pid: number | "self"): string | undefined {
+  try {
+    return /^0::(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, "utf8"))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Wait a moment for the kernel to release a cgroup whose last process just died. */
 export function retryBusy(fn: () => void, attempts = 100): void {
   for (let i = 0; ; i++) {
